@@ -1,0 +1,50 @@
+// The helpers a config calls. This module imports nothing else from imgc, because the config
+// loader bundles it into the evaluated config.
+
+import type {
+  CopyEntry,
+  CopyOptions,
+  DebianPackages,
+  DirEntry,
+  FileOptions,
+  ImageConfig,
+  OciLayoutBase,
+  Owner,
+  SymlinkEntry,
+  TextEntry,
+} from "./types.js";
+
+/** Returns the config unchanged; it exists so that editors check the object against `ImageConfig`. */
+export function defineImage(config: ImageConfig): ImageConfig {
+  return config;
+}
+
+/** Debian packages from a suite, with their dependencies. */
+export function debian(options: Omit<DebianPackages, "kind">): DebianPackages {
+  return { kind: "debian", ...options };
+}
+
+/** Copy `src` (a file or a tree, relative to the config) to the absolute path `dest`. */
+export function copy(src: string, dest: string, options: CopyOptions = {}): CopyEntry {
+  return { kind: "copy", src, dest, ...options };
+}
+
+/** A file at `dest` with the given content. */
+export function text(dest: string, content: string, options: FileOptions = {}): TextEntry {
+  return { kind: "text", dest, content, ...options };
+}
+
+/** A symbolic link at `dest` that points to `target`. */
+export function symlink(dest: string, target: string, options: { owner?: Owner } = {}): SymlinkEntry {
+  return { kind: "symlink", dest, target, ...options };
+}
+
+/** An empty directory at `dest`. */
+export function dir(dest: string, options: FileOptions = {}): DirEntry {
+  return { kind: "dir", dest, ...options };
+}
+
+/** A local OCI image layout to use as the base; `tag` picks the image when it holds several. */
+export function ociLayout(path: string, tag?: string): OciLayoutBase {
+  return tag === undefined ? { kind: "oci-layout", path } : { kind: "oci-layout", path, tag };
+}
