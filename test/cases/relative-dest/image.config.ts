@@ -1,0 +1,6 @@
+import { defineImage, text } from "imgc";
+
+export default defineImage({
+  name: "hello",
+  files: [text("/etc/hostname", "hello\n"), text("etc/motd", "welcome\n")],
+});

@@ -1,0 +1,1 @@
+export const ports = { web: 8080, metrics: 9090 };
