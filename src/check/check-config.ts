@@ -19,6 +19,8 @@ export interface CheckResult {
   file: string | undefined;
   /** The validated config, or undefined when any diagnostic is an error. */
   spec: ImageSpec | undefined;
+  /** The evaluated default export, as the config wrote it (the lock hashes it). */
+  config: unknown;
   /** Load, type and validation problems, ordered by file, line and column. */
   diagnostics: Diagnostic[];
   /** Local files the config is made of, for watching and for the lock's inputs. */
@@ -37,7 +39,7 @@ export async function checkConfig(
 ): Promise<CheckResult> {
   const loaded = await loadOrReport(file, options.cwd);
   if (loaded.file === undefined) {
-    return { file: undefined, spec: undefined, diagnostics: loaded.diagnostics, inputs: [] };
+    return { file: undefined, spec: undefined, config: undefined, diagnostics: loaded.diagnostics, inputs: [] };
   }
   const configFile = loaded.file;
 
@@ -56,7 +58,7 @@ export async function checkConfig(
     ...validation.diagnostics,
   ]);
   const spec = hasErrors(diagnostics) ? undefined : validation.spec;
-  return { file: configFile, spec, diagnostics, inputs: loaded.inputs };
+  return { file: configFile, spec, config: loaded.config?.value, diagnostics, inputs: loaded.inputs };
 }
 
 async function loadOrReport(file: string | undefined, cwd: string | undefined) {

@@ -67,6 +67,8 @@ export interface DebEntry {
   size: number;
   /** Offset of the content in the cached `data.bin`. */
   offset: number;
+  /** sha256 (hex) of a regular file's content, recorded while unpacking. */
+  sha256?: string;
 }
 
 /** A package unpacked into the cache. */
@@ -75,7 +77,11 @@ export interface UnpackedDeb {
   sha256: string;
   /** The control file's fields in their original order. */
   control: readonly (readonly [string, string])[];
-  /** The md5sums file from the control archive, verbatim, or undefined when absent. */
+  /**
+   * The md5sums file from the control archive, verbatim. When the archive has none, it is
+   * generated while unpacking, in the same format, for the regular files that are not conffiles
+   * (undefined when there are none).
+   */
   md5sums: string | undefined;
   /** The conffiles list from the control archive, verbatim, or undefined. */
   conffiles: string | undefined;
@@ -86,4 +92,10 @@ export interface UnpackedDeb {
   dataPath: string;
   /** Newest mtime among the entries: the package's build time. */
   newestMtime: number;
+}
+
+/** A package chosen for the image together with its unpacked contents. */
+export interface InstalledPackage {
+  locked: LockedPackage;
+  unpacked: UnpackedDeb;
 }

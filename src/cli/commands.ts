@@ -1,0 +1,109 @@
+// The CLI commands: each calls the library and renders its result on stdout.
+
+import { compile, lock, plan } from "../compile.js";
+import { checkConfig } from "../check/check-config.js";
+import { DiagnosticError, formatDiagnostic, hasErrors } from "../diagnostics/diagnostic.js";
+import { consoleReporter, type LogLevel } from "./console-reporter.js";
+
+/** Options the commands receive from the parser. */
+export interface CommandOptions {
+  logLevel: LogLevel;
+  json?: boolean;
+  typecheck: boolean;
+  cacheDir?: string;
+  out?: string;
+  tar?: boolean;
+  frozen?: boolean;
+  update?: boolean;
+}
+
+function write(stdout: NodeJS.WritableStream, text: string): void {
+  stdout.write(text.endsWith("\n") ? text : `${text}\n`);
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
+  if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
+  return `${bytes} B`;
+}
+
+/** `imgc compile`: builds and prints the image index digest (or a JSON summary). */
+export async function runCompile(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+  const reporter = consoleReporter(options.logLevel);
+  const result = await compile({
+    config,
+    outDir: options.out,
+    tar: options.tar ?? false,
+    frozen: options.frozen ?? false,
+    typecheck: options.typecheck,
+    cacheDir: options.cacheDir,
+    reporter,
+  });
+  if (options.json) {
+    write(stdout, JSON.stringify(result, null, 2));
+    return;
+  }
+  write(stdout, result.digest);
+}
+
+/** `imgc plan`: prints the resolved packages and the layers. */
+export async function runPlan(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+  const reporter = consoleReporter(options.logLevel);
+  const result = await plan({ config, frozen: options.frozen ?? false, typecheck: options.typecheck, cacheDir: options.cacheDir, reporter });
+  if (options.json) {
+    write(stdout, JSON.stringify(result, null, 2));
+    return;
+  }
+  const lines: string[] = [`image ${result.name} (${result.tags.join(", ")})`];
+  for (const platform of result.platforms) {
+    lines.push("", `platform ${platform.platform}`);
+    if (platform.packages.length > 0) {
+      lines.push(`  packages (${platform.packages.length}):`);
+      for (const pkg of platform.packages) lines.push(`    ${pkg.name} ${pkg.version} ${pkg.architecture}  ${formatSize(pkg.size)}`);
+    }
+    lines.push(`  layers (${platform.layers.length}):`);
+    platform.layers.forEach((layer, i) => {
+      const n = `${i + 1}`.padStart(3);
+      switch (layer.kind) {
+        case "base":
+          lines.push(`  ${n}  base       ${layer.digest}  ${formatSize(layer.size)}`);
+          break;
+        case "packages":
+          lines.push(`  ${n}  packages   ${layer.packages.join(" ")}  (${formatSize(layer.downloadSize)} of .debs)`);
+          break;
+        case "files":
+          lines.push(`  ${n}  files      ${layer.destinations.join(" ")}`);
+          break;
+        case "generated":
+          lines.push(`  ${n}  generated  ${layer.contents.join(" ")}`);
+          break;
+      }
+    });
+  }
+  write(stdout, lines.join("\n"));
+}
+
+/** `imgc check`: prints "ok" or the diagnostics. */
+export async function runCheck(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+  const result = await checkConfig(config, { typecheck: options.typecheck });
+  if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
+  const reporter = consoleReporter(options.logLevel);
+  for (const diagnostic of result.diagnostics) reporter.warn(diagnostic);
+  if (options.json) {
+    write(stdout, JSON.stringify({ file: result.file, diagnostics: result.diagnostics }, null, 2));
+    return;
+  }
+  write(stdout, `${result.file}: ok`);
+  void formatDiagnostic;
+}
+
+/** `imgc lock`: resolves and writes the lock; prints its path. */
+export async function runLock(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+  const reporter = consoleReporter(options.logLevel);
+  const result = await lock({ config, update: options.update ?? false, typecheck: options.typecheck, cacheDir: options.cacheDir, reporter });
+  if (options.json) {
+    write(stdout, JSON.stringify(result, null, 2));
+    return;
+  }
+  write(stdout, `${result.lockPath}${result.changed ? "" : " (unchanged)"}`);
+}

@@ -1,0 +1,176 @@
+// The layer plan: which layers an image has and what goes in each, decided from the resolved
+// inputs alone. Pure: no I/O, so `imgc plan` can print it and tests can compare it whole.
+//
+// Order, stable before volatile: base layers, Debian packages (dependencies before dependents),
+// the user's files in config order, and last one layer of generated files (accounts, dpkg
+// database, CA bundle), which changes whenever anything above it does.
+
+import type { FileSpec, ImageSpec } from "../check/spec.js";
+import type { Platform } from "../config/types.js";
+import type { LockedDebianPackage } from "../resolve/lockfile.js";
+import type { Digest } from "../util/digest.js";
+
+/**
+ * Package layers at most. Packages are grouped by source package; beyond this many groups the
+ * smallest neighbours merge. Ten keeps pulls parallel without the per-layer overhead of dozens.
+ */
+export const packageLayerBudget = 10;
+
+/** One layer of the plan. */
+export type PlannedLayer =
+  | { kind: "base"; digest: Digest; diffId: Digest; size: number; mediaType: string }
+  | {
+      kind: "packages";
+      /** Package names in this layer, sorted. */
+      packages: string[];
+      /** Source package names, sorted. */
+      sources: string[];
+      /** Sum of the .deb sizes, in bytes. */
+      downloadSize: number;
+      /** Whether the merged-/usr symlinks (`bin → usr/bin`, …) go in this layer. */
+      skeleton: boolean;
+    }
+  | { kind: "files"; /** Indexes into the config's `files`. */ files: number[]; destinations: string[] }
+  | { kind: "generated"; contents: string[] };
+
+/** The plan of one platform. */
+export interface PlatformPlan {
+  platform: Platform;
+  packages: readonly LockedDebianPackage[];
+  layers: PlannedLayer[];
+}
+
+/** Inputs of the planner for one platform. */
+export interface PlanInputs {
+  spec: ImageSpec;
+  platform: Platform;
+  baseLayers: readonly { digest: Digest; diffId: Digest; size: number; mediaType: string }[];
+  packages: readonly LockedDebianPackage[];
+}
+
+interface PackageGroup {
+  packages: LockedDebianPackage[];
+  sources: Set<string>;
+  size: number;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Orders source groups so that a group comes after the groups it depends on. Debian has
+ * dependency cycles (libc6 and libgcc-s1), so when no group is free the one with the fewest
+ * unmet dependencies goes next, ties broken by name, which keeps the order deterministic.
+ */
+function orderGroups(groups: Map<string, PackageGroup>, packages: readonly LockedDebianPackage[]): PackageGroup[] {
+  const sourceOf = new Map(packages.map((p) => [p.name, p.source]));
+  const needs = new Map<string, Set<string>>();
+  for (const [source, group] of groups) {
+    const deps = new Set<string>();
+    for (const pkg of group.packages) {
+      for (const dep of pkg.dependsOn) {
+        const depSource = sourceOf.get(dep);
+        if (depSource !== undefined && depSource !== source) deps.add(depSource);
+      }
+    }
+    needs.set(source, deps);
+  }
+  const done = new Set<string>();
+  const ordered: PackageGroup[] = [];
+  const remaining = [...groups.keys()].sort(compareStrings);
+  while (remaining.length > 0) {
+    let best = 0;
+    let bestUnmet = Infinity;
+    remaining.forEach((source, i) => {
+      const unmet = [...(needs.get(source) ?? [])].filter((d) => !done.has(d)).length;
+      if (unmet < bestUnmet) {
+        best = i;
+        bestUnmet = unmet;
+      }
+    });
+    const [source] = remaining.splice(best, 1) as [string];
+    done.add(source);
+    ordered.push(groups.get(source) as PackageGroup);
+  }
+  return ordered;
+}
+
+/** Merges neighbouring groups, smallest pair first, until at most `budget` remain. */
+function fitBudget(groups: PackageGroup[], budget: number): PackageGroup[] {
+  const result = [...groups];
+  while (result.length > budget) {
+    let best = 0;
+    for (let i = 1; i < result.length - 1; i++) {
+      const size = (result[i] as PackageGroup).size + (result[i + 1] as PackageGroup).size;
+      const bestSize = (result[best] as PackageGroup).size + (result[best + 1] as PackageGroup).size;
+      if (size < bestSize) best = i;
+    }
+    const [a, b] = result.slice(best, best + 2) as [PackageGroup, PackageGroup];
+    result.splice(best, 2, {
+      packages: [...a.packages, ...b.packages],
+      sources: new Set([...a.sources, ...b.sources]),
+      size: a.size + b.size,
+    });
+  }
+  return result;
+}
+
+function planPackageLayers(packages: readonly LockedDebianPackage[]): PlannedLayer[] {
+  if (packages.length === 0) return [];
+  const groups = new Map<string, PackageGroup>();
+  for (const pkg of packages) {
+    const group = groups.get(pkg.source) ?? { packages: [], sources: new Set([pkg.source]), size: 0 };
+    group.packages.push(pkg);
+    group.size += pkg.size;
+    groups.set(pkg.source, group);
+  }
+  return fitBudget(orderGroups(groups, packages), packageLayerBudget).map((group, i) => ({
+    kind: "packages",
+    packages: group.packages.map((p) => p.name).sort(compareStrings),
+    sources: [...group.sources].sort(compareStrings),
+    downloadSize: group.size,
+    skeleton: i === 0,
+  }));
+}
+
+/** Each `copy` gets its own layer; consecutive small entries (text, symlink, dir) share one. */
+function planFileLayers(files: readonly FileSpec[]): PlannedLayer[] {
+  const layers: PlannedLayer[] = [];
+  let pending: number[] = [];
+  const flush = () => {
+    if (pending.length === 0) return;
+    layers.push({ kind: "files", files: pending, destinations: pending.map((i) => `/${files[i]?.dest}`) });
+    pending = [];
+  };
+  files.forEach((file, i) => {
+    if (file.kind === "copy") {
+      flush();
+      layers.push({ kind: "files", files: [i], destinations: [`/${file.dest}`] });
+    } else pending.push(i);
+  });
+  flush();
+  return layers;
+}
+
+function generatedContents(spec: ImageSpec, packages: readonly LockedDebianPackage[]): string[] {
+  const contents: string[] = [];
+  if (spec.user || packages.length > 0) contents.push("/etc/passwd", "/etc/group", "/etc/shadow");
+  if (spec.user) contents.push(spec.user.home);
+  if (spec.workdir) contents.push(spec.workdir);
+  if (packages.length > 0) contents.push("/var/lib/dpkg/status.d/");
+  if (packages.some((p) => p.name === "ca-certificates")) contents.push("/etc/ssl/certs/ca-certificates.crt");
+  return contents;
+}
+
+/** Plans the layers of one platform. */
+export function planLayers(inputs: PlanInputs): PlatformPlan {
+  const layers: PlannedLayer[] = [
+    ...inputs.baseLayers.map((l) => ({ kind: "base" as const, ...l })),
+    ...planPackageLayers(inputs.packages),
+    ...planFileLayers(inputs.spec.files),
+  ];
+  const contents = generatedContents(inputs.spec, inputs.packages);
+  if (contents.length > 0) layers.push({ kind: "generated", contents });
+  return { platform: inputs.platform, packages: inputs.packages, layers };
+}

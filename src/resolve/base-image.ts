@@ -1,0 +1,186 @@
+// Resolves a base image from a local OCI layout: the manifest for a platform, its config and its
+// layers (reused as they are), and the filesystem those layers produce.
+
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createGunzip } from "node:zlib";
+import { createHash } from "node:crypto";
+import { Transform, type Readable } from "node:stream";
+
+import type { BaseSpec } from "../check/spec.js";
+import type { Platform } from "../config/types.js";
+import { Annotations, MediaTypes } from "../oci/media-types.js";
+import type { Descriptor, ImageConfigBlob, ImageIndex, ImageManifest } from "../oci/types.js";
+import { FilesystemView } from "../plan/filesystem-view.js";
+import type { BaseAccountFiles } from "../plan/accounts.js";
+import { digestHex, sha256Hex, type Digest } from "../util/digest.js";
+import { ImgcError, VerificationError } from "../util/errors.js";
+import { readAll, readTar } from "../util/tar-read.js";
+
+/** One layer of a base image, reused byte for byte. */
+export interface BaseLayer {
+  descriptor: Descriptor;
+  diffId: Digest;
+  /** Path of the blob in the base layout. */
+  blobPath: string;
+}
+
+/** A base image resolved for one platform. */
+export interface BaseImage {
+  /** How the config named it, e.g. `oci:/abs/path:1.0`. */
+  reference: string;
+  manifestDigest: Digest;
+  config: ImageConfigBlob;
+  layers: readonly BaseLayer[];
+}
+
+const indexTypes = new Set<string>([MediaTypes.index, MediaTypes.dockerManifestList]);
+const manifestTypes = new Set<string>([MediaTypes.manifest, MediaTypes.dockerManifest]);
+
+function platformParts(platform: Platform): { os: string; architecture: string } {
+  const [os, architecture] = platform.split("/") as [string, string];
+  return { os, architecture };
+}
+
+async function readBlob(layout: string, descriptor: Descriptor): Promise<Buffer> {
+  const path = join(layout, "blobs", "sha256", digestHex(descriptor.digest));
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (error) {
+    throw new ImgcError(`base image blob ${descriptor.digest} is missing from ${layout}`, { cause: error });
+  }
+  // Check size before hashing and the digest before parsing, as the image spec asks.
+  if (data.length !== descriptor.size || `sha256:${sha256Hex(data)}` !== descriptor.digest) {
+    throw new VerificationError(path, `content does not match its descriptor ${descriptor.digest}`);
+  }
+  return data;
+}
+
+function describeBase(spec: Extract<BaseSpec, { kind: "oci-layout" }>): string {
+  return `oci:${spec.path}${spec.tag === undefined ? "" : `:${spec.tag}`}`;
+}
+
+async function findTopDescriptor(spec: Extract<BaseSpec, { kind: "oci-layout" }>): Promise<Descriptor> {
+  let index: ImageIndex;
+  try {
+    index = JSON.parse(await readFile(join(spec.path, "index.json"), "utf8")) as ImageIndex;
+  } catch (error) {
+    throw new ImgcError(`base image ${describeBase(spec)}: no readable OCI layout index.json`, {
+      cause: error,
+      hint: "point base at a folder made by `imgc compile`, `skopeo copy … oci:DIR:TAG` or similar",
+    });
+  }
+  const tagged = index.manifests.filter((d) =>
+    spec.tag === undefined ? true : d.annotations?.[Annotations.refName] === spec.tag,
+  );
+  const unique = new Set(tagged.map((d) => d.digest));
+  if (unique.size === 1 && tagged[0]) return tagged[0];
+  const tags = index.manifests.map((d) => d.annotations?.[Annotations.refName]).filter(Boolean);
+  if (unique.size === 0) {
+    throw new ImgcError(`base image ${describeBase(spec)}: tag not found in the layout`, {
+      hint: `tags in the layout: ${tags.join(", ") || "(none)"}`,
+    });
+  }
+  throw new ImgcError(`base image ${describeBase(spec)}: the layout holds several images`, {
+    hint: `name one with a tag: ${tags.join(", ")}`,
+  });
+}
+
+/** Resolves the base image for `platform`, or returns undefined for `scratch`. */
+export async function resolveBaseImage(spec: BaseSpec, platform: Platform): Promise<BaseImage | undefined> {
+  if (spec.kind === "scratch") return undefined;
+  const wanted = platformParts(platform);
+  let descriptor = await findTopDescriptor(spec);
+  if (indexTypes.has(descriptor.mediaType)) {
+    const index = JSON.parse((await readBlob(spec.path, descriptor)).toString("utf8")) as ImageIndex;
+    const match = index.manifests.find(
+      (d) => d.platform?.os === wanted.os && d.platform.architecture === wanted.architecture,
+    );
+    if (!match) {
+      throw new ImgcError(`base image ${describeBase(spec)} has no ${platform} manifest`, {
+        hint: "build the base for this platform, or remove the platform from `platforms`",
+      });
+    }
+    descriptor = match;
+  }
+  if (!manifestTypes.has(descriptor.mediaType)) {
+    throw new ImgcError(`base image ${describeBase(spec)}: unsupported media type ${descriptor.mediaType}`);
+  }
+  const manifest = JSON.parse((await readBlob(spec.path, descriptor)).toString("utf8")) as ImageManifest;
+  const config = JSON.parse((await readBlob(spec.path, manifest.config)).toString("utf8")) as ImageConfigBlob;
+  if (config.os !== wanted.os || config.architecture !== wanted.architecture) {
+    throw new ImgcError(
+      `base image ${describeBase(spec)} is ${config.os}/${config.architecture}, not ${platform}`,
+    );
+  }
+  const diffIds = config.rootfs?.diff_ids ?? [];
+  if (diffIds.length !== manifest.layers.length) {
+    throw new ImgcError(`base image ${describeBase(spec)}: config lists ${diffIds.length} diff IDs for ${manifest.layers.length} layers`);
+  }
+  const layers = manifest.layers.map((layer, i) => ({
+    descriptor: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
+    diffId: diffIds[i] as Digest,
+    blobPath: join(spec.path, "blobs", "sha256", digestHex(layer.digest)),
+  }));
+  return { reference: describeBase(spec), manifestDigest: descriptor.digest, config, layers };
+}
+
+const accountPaths = new Map<string, keyof BaseAccountFiles>([
+  ["etc/passwd", "passwd"],
+  ["etc/group", "group"],
+  ["etc/shadow", "shadow"],
+]);
+
+function layerStream(layer: BaseLayer): Readable {
+  const file = createReadStream(layer.blobPath, { highWaterMark: 1 << 20 });
+  const type = layer.descriptor.mediaType;
+  if (type.endsWith("+gzip") || type.endsWith(".tar.gzip")) return file.pipe(createGunzip());
+  if (type.endsWith(".tar") || type.endsWith("diff.tar")) return file;
+  throw new ImgcError(`base layer ${layer.descriptor.digest}: media type ${type} is not supported`, {
+    hint: "imgc reads tar and tar+gzip base layers",
+  });
+}
+
+function normaliseTarPath(name: string): string {
+  return name.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+}
+
+/**
+ * Reads the base layers' tar headers into a filesystem view, checking each layer's diff ID,
+ * and returns the account files the layers leave behind.
+ */
+export async function readBaseFilesystem(
+  base: BaseImage,
+): Promise<{ view: FilesystemView; accounts: BaseAccountFiles }> {
+  const view = new FilesystemView();
+  const accounts: BaseAccountFiles = {};
+  for (const layer of base.layers) {
+    const hash = createHash("sha256");
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const entries: Parameters<FilesystemView["apply"]>[0] extends Iterable<infer T> ? T[] : never = [];
+    await readTar(layerStream(layer).pipe(tap), async (header, content) => {
+      const path = normaliseTarPath(header.name);
+      if (path === "") return;
+      const type =
+        header.type === "directory" ? "dir" : header.type === "symlink" ? "symlink" : header.type === "link" ? "hardlink" : "file";
+      entries.push({ path, type, mode: header.mode, uid: header.uid, gid: header.gid, mtime: header.mtime, linkname: header.linkname });
+      const accountKey = accountPaths.get(path);
+      if (accountKey && type === "file" && header.size < 1 << 20) {
+        accounts[accountKey] = (await readAll(content)).toString("utf8");
+      }
+    });
+    const diffId = `sha256:${hash.digest("hex")}`;
+    if (diffId !== layer.diffId) {
+      throw new VerificationError(layer.blobPath, `uncompressed content has diff ID ${diffId}, config says ${layer.diffId}`);
+    }
+    view.apply(entries);
+  }
+  return { view, accounts };
+}

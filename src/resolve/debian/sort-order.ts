@@ -1,0 +1,11 @@
+// The one string order used for every sorted list of the Debian subsystem.
+
+/**
+ * Compares strings by UTF-16 code units, which for the ASCII names of packages and paths is
+ * byte order. Sorting never uses the host's locale, so results do not depend on the machine.
+ */
+export function compareCodeUnits(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
+}

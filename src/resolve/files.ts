@@ -1,0 +1,128 @@
+// Turns the config's `files` entries into layer entries: walks copied trees on the build host
+// and fixes every attribute that would otherwise leak from the host (mtime, umask, owner).
+
+import { lstat, readdir, readlink, stat } from "node:fs/promises";
+import { join } from "node:path";
+
+import type { LayerEntry } from "../build/layer-entry.js";
+import type { FileSpec } from "../check/spec.js";
+import { ImgcError } from "../util/errors.js";
+
+/**
+ * Returns a source file's mode as imgc writes it: 0755 when the owner may execute it, else 0644.
+ * The host's umask and group/other bits must not reach the image, or a checkout under umask
+ * 077 would give another digest.
+ */
+export function normalisedFileMode(hostMode: number): number {
+  return hostMode & 0o100 ? 0o755 : 0o644;
+}
+
+/** Returns the layer entries of one `files` entry, without their parent directories. */
+export async function resolveFileEntries(spec: FileSpec, mtime: number): Promise<LayerEntry[]> {
+  switch (spec.kind) {
+    case "text": {
+      const data = new TextEncoder().encode(spec.content);
+      return [
+        {
+          path: spec.dest,
+          type: "file",
+          mode: spec.mode,
+          ...spec.owner,
+          mtime,
+          size: data.length,
+          content: { kind: "bytes", data },
+        },
+      ];
+    }
+    case "symlink":
+      return [
+        { path: spec.dest, type: "symlink", mode: 0o777, ...spec.owner, mtime, linkname: spec.target, size: 0 },
+      ];
+    case "dir":
+      return [{ path: spec.dest, type: "dir", mode: spec.mode, ...spec.owner, mtime, size: 0 }];
+    case "copy":
+      return resolveCopy(spec, mtime);
+  }
+}
+
+async function resolveCopy(spec: Extract<FileSpec, { kind: "copy" }>, mtime: number): Promise<LayerEntry[]> {
+  // The copy source itself is followed when it is a symlink, as `docker build` COPY does; links
+  // inside a copied tree are kept as links.
+  let top;
+  try {
+    top = await stat(spec.src);
+  } catch (error) {
+    throw new ImgcError(`copy source ${spec.src} cannot be read`, {
+      cause: error,
+      hint: "check that the file exists and is readable",
+    });
+  }
+  const owner = { uid: spec.owner.uid, gid: spec.owner.gid };
+  if (top.isFile()) {
+    return [fileEntry(spec.dest, spec.src, top.size, spec.mode ?? normalisedFileMode(top.mode), owner, mtime)];
+  }
+  if (!top.isDirectory()) {
+    throw new ImgcError(`copy source ${spec.src} is not a regular file or a directory`);
+  }
+  const entries: LayerEntry[] = [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
+  await walk(spec, "", entries, owner, mtime);
+  return entries;
+}
+
+function fileEntry(
+  path: string,
+  source: string,
+  size: number,
+  mode: number,
+  owner: { uid: number; gid: number },
+  mtime: number,
+): LayerEntry {
+  const entry: LayerEntry = { path, type: "file", mode, ...owner, mtime, size };
+  if (size > 0) entry.content = { kind: "file", path: source, offset: 0, size };
+  return entry;
+}
+
+function isExcluded(relative: string, exclude: readonly string[]): boolean {
+  return exclude.some((prefix) => {
+    const clean = prefix.replace(/^\.\//, "").replace(/\/+$/, "");
+    return relative === clean || relative.startsWith(`${clean}/`);
+  });
+}
+
+async function walk(
+  spec: Extract<FileSpec, { kind: "copy" }>,
+  relative: string,
+  entries: LayerEntry[],
+  owner: { uid: number; gid: number },
+  mtime: number,
+): Promise<void> {
+  const folder = join(spec.src, relative);
+  const names = (await readdir(folder)).sort();
+  for (const name of names) {
+    const childRelative = relative ? `${relative}/${name}` : name;
+    if (isExcluded(childRelative, spec.exclude)) continue;
+    if (name.startsWith(".wh.")) {
+      throw new ImgcError(`${join(folder, name)}: names starting with ".wh." mark deletions in image layers`, {
+        hint: "rename the file or add it to the copy's exclude list",
+      });
+    }
+    const hostPath = join(folder, name);
+    const info = await lstat(hostPath);
+    const path = `${spec.dest}/${childRelative}`;
+    if (info.isDirectory()) {
+      entries.push({ path, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 });
+      await walk(spec, childRelative, entries, owner, mtime);
+    } else if (info.isSymbolicLink()) {
+      const linkname = await readlink(hostPath);
+      entries.push({ path, type: "symlink", mode: 0o777, ...owner, mtime, linkname, size: 0 });
+    } else if (info.isFile()) {
+      // Hard links between source files are copied as separate files: whether two host paths
+      // share an inode is a fact of the checkout, not of the content.
+      entries.push(fileEntry(path, hostPath, info.size, spec.mode ?? normalisedFileMode(info.mode), owner, mtime));
+    } else {
+      throw new ImgcError(`${hostPath} is a socket, FIFO or device; only files, folders and symlinks can be copied`, {
+        hint: "add it to the copy's exclude list",
+      });
+    }
+  }
+}
