@@ -7,8 +7,8 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 
 import { assert } from "../../util/errors.js";
-import { HostilePathError, mergeUsrPath, normalizeMemberPath } from "./deb-paths.js";
 import { readTar, type TarEntryHeader } from "../../util/tar-read.js";
+import { HostilePathError, mergeUsrPath, normalizeMemberPath } from "./deb-paths.js";
 import type { DebEntry } from "./types.js";
 
 /** The result of reading a data archive. */
@@ -41,26 +41,24 @@ export class DataArchiveReader {
   private offset = 0;
   private newestMtime = 0;
   private output: WriteStream | undefined;
+  private writeError: Error | undefined;
 
-  /**
-   * @param dataPath the file that receives the regular files' bytes
-   * @param label the package, named in errors
-   */
+  /** @param dataPath the file that receives the regular files' bytes */
   constructor(
     private readonly dataPath: string,
-    private readonly label: string,
     private readonly options: { computeMd5: boolean },
   ) {}
 
+  /** Reads the tar stream `input` and returns its entries. */
   async read(input: Readable): Promise<DataArchiveResult> {
     const output = createWriteStream(this.dataPath);
     this.output = output;
+    // Keeps a write error (such as a full disk) until the next write or the end checks it.
+    output.on("error", (error) => (this.writeError = error));
     try {
       await readTar(input, (header, content) => this.readEntry(header, content));
-      await new Promise<void>((resolve, reject) => {
-        output.once("error", reject);
-        output.end(resolve);
-      });
+      await new Promise<void>((resolve) => output.end(resolve));
+      if (this.writeError) throw this.writeError;
     } finally {
       output.destroy();
     }
@@ -159,6 +157,7 @@ export class DataArchiveReader {
       sha256.update(bytes);
       md5?.update(bytes);
       this.offset += bytes.length;
+      if (this.writeError) throw this.writeError;
       if (!output.write(bytes)) await once(output, "drain");
     }
     if (md5) this.md5ByPath.set(path, md5.digest("hex"));

@@ -99,6 +99,12 @@ describe("loadDebianIndex", () => {
     expect(index.packages).toHaveLength(3);
   });
 
+  it("accepts a mirror with a trailing slash", async () => {
+    const index = await loadDebianIndex(options(fixture, { mirror: `${fixture.mirror}/` }));
+    expect(index.release.mirror).toBe(fixture.mirror);
+    expect(fixture.requests.at(-1)).not.toContain("//");
+  });
+
   it("accepts an armored keyring", async () => {
     const index = await loadDebianIndex(
       options(fixture, { keyringPath: fixture.armoredKeyringPath }),

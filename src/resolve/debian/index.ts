@@ -21,7 +21,7 @@ export type { DebianIndex, Provider } from "./package-index.js";
 
 /** Options of loadDebianIndex: the archive, suite and architecture, and the cache folder. */
 export interface DebianIndexOptions {
-  /** Archive URL without a trailing "/". */
+  /** Archive URL, such as `http://mirror.example/debian`. */
   mirror: string;
   suite: string;
   components: readonly string[];
@@ -173,7 +173,8 @@ async function readPackagesFile(
  * with the keyring, then fetches (or takes from the cache) each component's Packages file,
  * checks its size and sha256 against the Release file, and parses it.
  */
-export async function loadDebianIndex(options: DebianIndexOptions): Promise<DebianIndex> {
+export async function loadDebianIndex(request: DebianIndexOptions): Promise<DebianIndex> {
+  const options = { ...request, mirror: request.mirror.replace(/\/+$/, "") };
   const reporter = options.reporter ?? silentReporter;
   const { release, url, sha256 } = await fetchRelease(options);
 

@@ -89,6 +89,9 @@ export class Resolution {
   }
 
   /**
+   * Selects a package for one dependency of `parent`, unless a selected package or an Essential
+   * one already satisfies it, and reports the dependency when nothing can.
+   *
    * @param required the parent's dependencies without alternatives. A version chosen for a name
    *   must also meet the parent's other constraints on it, as in `foo (>= 1), foo (<< 2)`.
    */

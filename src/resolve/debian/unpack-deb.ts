@@ -24,8 +24,10 @@ export interface UnpackDebOptions {
 /** Version of the cache layout under `debs/`. Changing it makes imgc unpack every package again. */
 const cacheFormat = 1;
 
-/** Control archive members that imgc keeps. Each is read whole, so their size is capped. */
+/** Maintainer scripts that imgc keeps from the control archive. */
 const scriptNames = ["preinst", "postinst", "prerm", "postrm", "config", "triggers"];
+
+/** Control archive members that imgc keeps. Each is read whole, so their size is capped. */
 const keptControlMembers = new Set(["control", "md5sums", "conffiles", ...scriptNames]);
 const maxControlMemberSize = 16 << 20;
 
@@ -155,7 +157,7 @@ async function unpackMembers(
   const [control = []] = parseControl(controlText, `${labels.current}: control`);
   labels.current = packageLabel(control, labels.current);
 
-  const reader = new DataArchiveReader(join(staging, "data.bin"), labels.current, {
+  const reader = new DataArchiveReader(join(staging, "data.bin"), {
     computeMd5: !controlFiles.has("md5sums"),
   });
   const data = await withMember(debPath, members, "data.tar", labels.current, (content) =>
@@ -230,17 +232,23 @@ export async function unpackDeb(
     const { control, data } = await unpackInto(debPath, sha256, staging, basename(debPath));
     await writeFile(join(staging, "entries.json"), JSON.stringify(data.entries));
     await writeFile(join(staging, "control.json"), JSON.stringify(control));
-    await rm(target, { recursive: true, force: true });
-    await rename(staging, target);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
-    // Another process may have finished the same package first, and its result is as good.
-    const raced = await readCache(target, sha256);
-    if (raced) return raced;
     throw error;
   }
+
+  // Another process may have finished the same package meanwhile, and its result is as good.
+  const raced = await readCache(target, sha256);
+  if (raced) {
+    await rm(staging, { recursive: true, force: true });
+    return raced;
+  }
+  // What is left at the target is an older cache format.
+  await rm(target, { recursive: true, force: true });
+  await rename(staging, target);
   const result = await readCache(target, sha256);
-  if (!result)
+  if (!result) {
     throw new ImgcError(`the unpacked package ${target} is missing from the cache after unpacking`);
+  }
   return result;
 }
