@@ -1,7 +1,7 @@
 // The layer plan: which layers an image has and what goes in each, decided from the resolved
 // inputs alone. Pure: no I/O, so `imgc plan` can print it and tests can compare it whole.
 //
-// Order, stable before volatile: base layers, Debian packages (dependencies before dependents),
+// Order, stable before volatile: base layers, Debian packages (most depended-on first),
 // the user's files in config order, and last one layer of generated files (accounts, dpkg
 // database, CA bundle), which changes whenever anything above it does.
 
@@ -59,41 +59,40 @@ function compareStrings(a: string, b: string): number {
 }
 
 /**
- * Orders source groups so that a group comes after the groups it depends on. Debian has
- * dependency cycles (libc6 and libgcc-s1), so when no group is free the one with the fewest
- * unmet dependencies goes next, ties broken by name, which keeps the order deterministic.
+ * Orders source groups from the most depended-on to the least, so that the packages that change
+ * least sit lowest and images that share them share a prefix of layers (runtimes deduplicate
+ * layers by chain ID, which depends on every layer below). base-files goes first: nothing
+ * depends on it, but it is the root of the filesystem. Ties are broken by name.
  */
 function orderGroups(groups: Map<string, PackageGroup>, packages: readonly LockedDebianPackage[]): PackageGroup[] {
   const sourceOf = new Map(packages.map((p) => [p.name, p.source]));
-  const needs = new Map<string, Set<string>>();
-  for (const [source, group] of groups) {
-    const deps = new Set<string>();
-    for (const pkg of group.packages) {
-      for (const dep of pkg.dependsOn) {
-        const depSource = sourceOf.get(dep);
-        if (depSource !== undefined && depSource !== source) deps.add(depSource);
+  const dependents = new Map<string, Set<string>>();
+  for (const pkg of packages) {
+    for (const dep of pkg.dependsOn) {
+      const depSource = sourceOf.get(dep);
+      if (depSource === undefined || depSource === pkg.source) continue;
+      const set = dependents.get(depSource) ?? new Set<string>();
+      set.add(pkg.source);
+      dependents.set(depSource, set);
+    }
+  }
+  const reach = (source: string): number => {
+    const seen = new Set<string>();
+    const stack = [source];
+    for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+      for (const dependent of dependents.get(next) ?? []) {
+        if (!seen.has(dependent) && dependent !== source) {
+          seen.add(dependent);
+          stack.push(dependent);
+        }
       }
     }
-    needs.set(source, deps);
-  }
-  const done = new Set<string>();
-  const ordered: PackageGroup[] = [];
-  const remaining = [...groups.keys()].sort(compareStrings);
-  while (remaining.length > 0) {
-    let best = 0;
-    let bestUnmet = Infinity;
-    remaining.forEach((source, i) => {
-      const unmet = [...(needs.get(source) ?? [])].filter((d) => !done.has(d)).length;
-      if (unmet < bestUnmet) {
-        best = i;
-        bestUnmet = unmet;
-      }
-    });
-    const [source] = remaining.splice(best, 1) as [string];
-    done.add(source);
-    ordered.push(groups.get(source) as PackageGroup);
-  }
-  return ordered;
+    return seen.size;
+  };
+  const rank = new Map([...groups.keys()].map((source) => [source, source === "base-files" ? Infinity : reach(source)]));
+  return [...groups.keys()]
+    .sort((a, b) => (rank.get(b) as number) - (rank.get(a) as number) || compareStrings(a, b))
+    .map((source) => groups.get(source) as PackageGroup);
 }
 
 /** Merges neighbouring groups, smallest pair first, until at most `budget` remain. */

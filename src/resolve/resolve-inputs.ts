@@ -94,7 +94,9 @@ async function resolveDebian(
     cacheDir: options.cacheDir,
     reporter: options.reporter,
   });
-  const requested = [...spec.packages, ...implicitPackages.filter((p) => !spec.packages.includes(p))];
+  // An archive without base-files (a third-party repository) gets no implicit packages.
+  const implicit = implicitPackages.filter((p) => !spec.packages.includes(p) && index.byName.has(p));
+  const requested = [...spec.packages, ...implicit];
   const preferred = new Map<string, string>();
   if (!options.update) {
     for (const pkg of previous?.debian?.packages ?? []) preferred.set(pkg.name, pkg.version);

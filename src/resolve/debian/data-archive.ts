@@ -76,9 +76,9 @@ export class DataArchiveReader {
     const type = header.type;
     const kind = entryTypes[type];
     if (!kind) {
-      const what = type.endsWith("device") ? "device file" : `${type} entry`;
+      const description = type.endsWith("device") ? "device file" : `${type} entry`;
       throw new HostilePathError(
-        `${what} ${JSON.stringify(header.name)} is not allowed in a package`,
+        `${description} ${JSON.stringify(header.name)} is not allowed in a package`,
       );
     }
     const normalized = normalizeMemberPath(header.name);

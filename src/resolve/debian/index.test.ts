@@ -99,6 +99,15 @@ describe("loadDebianIndex", () => {
     expect(index.packages).toHaveLength(3);
   });
 
+  it("reads parsed records without the Packages file", async () => {
+    const first = await loadDebianIndex(options(fixture));
+    await rm(join(cacheDir, "blobs"), { recursive: true });
+    const start = fixture.requests.length;
+    const again = await loadDebianIndex(options(fixture));
+    expect(requestsSince(fixture, start)).toEqual([`/dists/${fixture.suite}/InRelease`]);
+    expect(again.packages).toEqual(first.packages);
+  });
+
   it("accepts a mirror with a trailing slash", async () => {
     const index = await loadDebianIndex(options(fixture, { mirror: `${fixture.mirror}/` }));
     expect(index.release.mirror).toBe(fixture.mirror);
