@@ -99,6 +99,24 @@ describe("unreproducedScripts", () => {
     expect(unreproducedScripts([ca])).toEqual([]);
   });
 
+  it("does not warn for reviewed base packages", () => {
+    const packages = ["base-files", "libc6", "openssl"].map((name) =>
+      installedPackage(dir, {
+        name,
+        scripts: { preinst: "ln -s usr/lib64 /lib64\n", postinst: "cp -p a /etc/profile\n" },
+      }),
+    );
+    const warnings = unreproducedScripts(packages);
+    expect(warnings.map((w) => w.message)).toEqual([
+      "package openssl: preinst runs ln, which imgc does not reproduce",
+    ]);
+  });
+
+  it("ignores debconf block commands", () => {
+    const pkg = installedPackage(dir, { name: "asks", scripts: { config: "db_beginblock\ndb_endblock\n" } });
+    expect(unreproducedScripts([pkg])).toEqual([]);
+  });
+
   it("checks the config script", () => {
     const pkg = installedPackage(dir, { name: "asks", scripts: { config: "touch /etc/flag\n" } });
     expect(unreproducedScripts([pkg])[0]?.message).toBe(

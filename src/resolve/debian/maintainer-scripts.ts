@@ -93,6 +93,8 @@ const freshInstallNoOps = new Set([
   "db_title",
   "db_purge",
   "db_unregister",
+  "db_beginblock",
+  "db_endblock",
   "db_register",
   "db_reset",
   "db_x_loadtemplatefile",
@@ -101,10 +103,18 @@ const freshInstallNoOps = new Set([
 /**
  * Packages whose install scripts imgc reproduces as a whole, and by which function:
  * ca-certificates' config and postinst write ca-certificates.conf and run
- * update-ca-certificates, which `caCertificates` recreates.
+ * update-ca-certificates, which `caCertificates` recreates. base-files' preinst only checks the
+ * merged-/usr links (which `mergedUsrSkeleton` makes) and its postinst's fresh-install effects
+ * are `baseFilesEffects`. openssl's postinst links /usr/lib/ssl only when it is missing, and the
+ * package ships that folder. libc6's preinst (2.41, trixie) makes the /lib64 → usr/lib64 link
+ * that `mergedUsrSkeleton` makes, adds dpkg diversions and removes a stale ld.so.cache; its
+ * postinst restarts services only when upgrading.
  */
 const reproducedPackages: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["ca-certificates", new Set(["config", "postinst"])],
+  ["base-files", new Set(["preinst", "postinst"])],
+  ["openssl", new Set(["postinst"])],
+  ["libc6", new Set(["preinst", "postinst"])],
 ]);
 
 function isHarmlessWrite(target: string): boolean {
