@@ -133,8 +133,18 @@ const accountPaths = new Map<string, keyof BaseAccountFiles>([
   ["etc/shadow", "shadow"],
 ]);
 
-function layerStream(layer: BaseLayer): Readable {
-  const file = createReadStream(layer.blobPath, { highWaterMark: 1 << 20 });
+/** A stream that passes data through and feeds it to `hash`. */
+function hashTap(hash: ReturnType<typeof createHash>): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+  });
+}
+
+function layerStream(layer: BaseLayer, blobHash: ReturnType<typeof createHash>): Readable {
+  const file = createReadStream(layer.blobPath, { highWaterMark: 1 << 20 }).pipe(hashTap(blobHash));
   const type = layer.descriptor.mediaType;
   if (type.endsWith("+gzip") || type.endsWith(".tar.gzip")) return file.pipe(createGunzip());
   if (type.endsWith(".tar") || type.endsWith("diff.tar")) return file;
@@ -148,7 +158,8 @@ function normaliseTarPath(name: string): string {
 }
 
 /**
- * Reads the base layers' tar headers into a filesystem view, checking each layer's diff ID,
+ * Reads the base layers' tar headers into a filesystem view, checking each layer's digest and
+ * diff ID,
  * and returns the account files the layers leave behind.
  */
 export async function readBaseFilesystem(
@@ -158,14 +169,9 @@ export async function readBaseFilesystem(
   const accounts: BaseAccountFiles = {};
   for (const layer of base.layers) {
     const hash = createHash("sha256");
-    const tap = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    });
+    const blobHash = createHash("sha256");
     const entries: Parameters<FilesystemView["apply"]>[0] extends Iterable<infer T> ? T[] : never = [];
-    await readTar(layerStream(layer).pipe(tap), async (header, content) => {
+    await readTar(layerStream(layer, blobHash).pipe(hashTap(hash)), async (header, content) => {
       const path = normaliseTarPath(header.name);
       if (path === "") return;
       const type =
@@ -176,6 +182,10 @@ export async function readBaseFilesystem(
         accounts[accountKey] = (await readAll(content)).toString("utf8");
       }
     });
+    const digest = `sha256:${blobHash.digest("hex")}`;
+    if (digest !== layer.descriptor.digest) {
+      throw new VerificationError(layer.blobPath, `content has digest ${digest}, the manifest says ${layer.descriptor.digest}`);
+    }
     const diffId = `sha256:${hash.digest("hex")}`;
     if (diffId !== layer.diffId) {
       throw new VerificationError(layer.blobPath, `uncompressed content has diff ID ${diffId}, config says ${layer.diffId}`);

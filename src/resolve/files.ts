@@ -64,7 +64,9 @@ async function resolveCopy(spec: Extract<FileSpec, { kind: "copy" }>, mtime: num
   if (!top.isDirectory()) {
     throw new ImgcError(`copy source ${spec.src} is not a regular file or a directory`);
   }
-  const entries: LayerEntry[] = [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
+  // A tree copied to "/" (dest ".") adds its children only: the root has no entry of its own.
+  const entries: LayerEntry[] =
+    spec.dest === "." ? [] : [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
   await walk(spec, "", entries, owner, mtime);
   return entries;
 }
@@ -108,7 +110,7 @@ async function walk(
     }
     const hostPath = join(folder, name);
     const info = await lstat(hostPath);
-    const path = `${spec.dest}/${childRelative}`;
+    const path = spec.dest === "." ? childRelative : `${spec.dest}/${childRelative}`;
     if (info.isDirectory()) {
       entries.push({ path, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 });
       await walk(spec, childRelative, entries, owner, mtime);
