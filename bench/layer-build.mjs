@@ -55,7 +55,7 @@ function parseArguments(argv) {
   return parsed;
 }
 
-/** One measured imgc run: walk the tree, write one layer, print the result as JSON. */
+/** Runs one measured imgc build: walks the tree, writes one layer and prints the result as JSON. */
 async function runWriter(tree, blobDir) {
   const started = process.hrtime.bigint();
   const { writeLayer } = await import(process.env.IMGC_BENCH_BUNDLE);

@@ -103,14 +103,25 @@ export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): nu
 
 async function checkStage(options: CommonOptions): Promise<Checked> {
   const reporter = options.reporter ?? silentReporter;
-  const result = await checkConfig(options.config, { typecheck: options.typecheck ?? true, cwd: options.cwd });
+  const result = await checkConfig(options.config, {
+    typecheck: options.typecheck ?? true,
+    cwd: options.cwd,
+  });
   if (hasErrors(result.diagnostics) || !result.spec) throw new DiagnosticError(result.diagnostics);
   for (const warning of result.diagnostics) reporter.warn(warning);
   reporter.info(`check: ${result.file} ok`);
-  return { spec: result.spec, config: result.config, reporter, cacheDir: options.cacheDir ?? defaultCacheDir() };
+  return {
+    spec: result.spec,
+    config: result.config,
+    reporter,
+    cacheDir: options.cacheDir ?? defaultCacheDir(),
+  };
 }
 
-async function resolveStage(checked: Checked, options: { frozen: boolean; update: boolean }): Promise<ResolvedInputs & { lockPath: string }> {
+async function resolveStage(
+  checked: Checked,
+  options: { frozen: boolean; update: boolean },
+): Promise<ResolvedInputs & { lockPath: string }> {
   const lockPath = lockPathFor(checked.spec.configFile);
   const existing = await readLockfile(lockPath);
   const resolved = await resolveInputs(checked.spec, {
@@ -141,7 +152,11 @@ function planStage(spec: ImageSpec, resolved: ResolvedInputs): PlatformPlan[] {
   );
 }
 
-function imageAnnotations(spec: ImageSpec, built: BuiltPlatform, resolved: ResolvedInputs): Record<string, string> {
+function imageAnnotations(
+  spec: ImageSpec,
+  built: BuiltPlatform,
+  resolved: ResolvedInputs,
+): Record<string, string> {
   const platform = resolved.platforms.find((p) => p.platform === built.platform);
   const annotations: Record<string, string> = { ...spec.annotations };
   if (platform?.base) {
@@ -152,7 +167,11 @@ function imageAnnotations(spec: ImageSpec, built: BuiltPlatform, resolved: Resol
 }
 
 /** Assembles configs, manifests and the index. Pure. */
-function assembleStage(spec: ImageSpec, builtPlatforms: readonly BuiltPlatform[], resolved: ResolvedInputs) {
+function assembleStage(
+  spec: ImageSpec,
+  builtPlatforms: readonly BuiltPlatform[],
+  resolved: ResolvedInputs,
+) {
   const blobs: LayoutBlob[] = [];
   const platforms: CompileResult["platforms"] = [];
   const manifests = builtPlatforms.map((built) => {
@@ -179,12 +198,18 @@ function assembleStage(spec: ImageSpec, builtPlatforms: readonly BuiltPlatform[]
     });
     blobs.push({ digest: config.descriptor.digest, bytes: config.bytes });
     blobs.push({ digest: manifest.descriptor.digest, bytes: manifest.bytes });
-    for (const layer of built.layers) blobs.push({ digest: layer.descriptor.digest, path: layer.blobPath });
+    for (const layer of built.layers)
+      blobs.push({ digest: layer.descriptor.digest, path: layer.blobPath });
     platforms.push({
       platform: built.platform,
       manifest: manifest.descriptor.digest,
       config: config.descriptor.digest,
-      layers: built.layers.map((l) => ({ digest: l.descriptor.digest, diffId: l.diffId, size: l.descriptor.size, createdBy: l.createdBy })),
+      layers: built.layers.map((l) => ({
+        digest: l.descriptor.digest,
+        diffId: l.diffId,
+        size: l.descriptor.size,
+        createdBy: l.createdBy,
+      })),
     });
     return { descriptor: manifest.descriptor, platform };
   });
@@ -221,7 +246,14 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
 
   const { index, blobs, platforms } = assembleStage(spec, built, resolved);
   const outDir = options.outDir ?? join(spec.configDir, "out");
-  const layoutInput = { outDir, name: spec.name, tags: spec.tags, indexBlob: index, blobs, imageName: spec.name };
+  const layoutInput = {
+    outDir,
+    name: spec.name,
+    tags: spec.tags,
+    indexBlob: index,
+    blobs,
+    imageName: spec.name,
+  };
   await recoverReplacedDir(join(outDir, spec.name));
   const layout = await writeLayout(layoutInput);
   const archive = options.tar ? await writeArchive(layoutInput) : undefined;
@@ -244,7 +276,11 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
 export async function plan(options: CommonOptions & { frozen?: boolean } = {}): Promise<ImagePlan> {
   const checked = await checkStage(options);
   const resolved = await resolveStage(checked, { frozen: options.frozen ?? false, update: false });
-  return { name: checked.spec.name, tags: checked.spec.tags, platforms: planStage(checked.spec, resolved) };
+  return {
+    name: checked.spec.name,
+    tags: checked.spec.tags,
+    platforms: planStage(checked.spec, resolved),
+  };
 }
 
 /** Resolves every input and writes the lock. `update` moves every pin to the newest version. */

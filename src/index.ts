@@ -14,7 +14,12 @@ export {
 } from "./compile.js";
 export { checkConfig, type CheckResult } from "./check/check-config.js";
 export type { ImageSpec } from "./check/spec.js";
-export { DiagnosticError, formatDiagnostic, type Diagnostic, type SourceLocation } from "./diagnostics/diagnostic.js";
+export {
+  DiagnosticError,
+  formatDiagnostic,
+  type Diagnostic,
+  type SourceLocation,
+} from "./diagnostics/diagnostic.js";
 export { Codes } from "./diagnostics/codes.js";
 export { ImgcError, VerificationError } from "./util/errors.js";
 export type { Reporter } from "./util/reporter.js";

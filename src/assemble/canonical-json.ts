@@ -1,5 +1,5 @@
-// Serialises the image's JSON blobs deterministically. Digests are taken over the exact bytes,
-// and no reader canonicalises JSON, so the same value must always give the same bytes: no
+// Serialises the image's JSON blobs deterministically. Digests are taken over the exact bytes and
+// no reader canonicalises JSON, so the same value must always give the same bytes. The rules: no
 // insignificant whitespace, object fields in the order the code builds them, and maps (labels,
 // annotations, ports, volumes) in the byte order of their keys.
 
@@ -37,7 +37,7 @@ export function jsonMap(record: Readonly<Record<string, JsonValue>>): JsonMap {
 /**
  * Serialises `value` with no insignificant whitespace. Plain objects keep the order their fields
  * were added in, maps are sorted by the UTF-8 bytes of their keys, and fields whose value is
- * undefined are left out. Numbers must be safe integers: OCI JSON holds no fractions, and
+ * undefined are left out. Numbers must be safe integers: OCI JSON contains no fractions, and
  * integers print the same in every JavaScript engine.
  */
 export function canonicalJson(value: JsonValue): string {

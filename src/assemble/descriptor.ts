@@ -9,8 +9,10 @@ import { jsonMap, type JsonValue } from "./canonical-json.js";
 /** Returns the OCI platform of `os/architecture[/variant]`, adding arm64's `v8` variant. */
 export function ociPlatform(platform: string): OciPlatform {
   const [os, architecture, variant, ...rest] = platform.split("/");
-  assert(os && architecture && rest.length === 0, `platform ${JSON.stringify(platform)}`);
-  // The image-spec's variant table names arm64 v8 as the default, which the spec says to write.
+  const where = `platform ${JSON.stringify(platform)}`;
+  assert(os && architecture, `${where} is not os/architecture[/variant]`);
+  assert(rest.length === 0, `${where} has more than three parts`);
+  // The image-spec (v1.1.1) lists v8 as arm64's variant and recommends writing it.
   const defaultVariant = architecture === "arm64" ? "v8" : undefined;
   const chosen = variant ?? defaultVariant;
   return chosen === undefined ? { architecture, os } : { architecture, os, variant: chosen };

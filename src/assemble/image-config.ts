@@ -11,7 +11,7 @@ import { jsonBlob, jsonMap, type JsonBlob, type JsonValue } from "./canonical-js
 /** One layer of the image, base layers first. */
 export interface ConfigLayer {
   diffId: Digest;
-  /** What made the layer, such as "imgc: debian packages libc6 nodejs". */
+  /** Description of the step that made the layer, such as "imgc: debian packages libc6 nodejs". */
   createdBy: string;
   comment?: string;
   /** When the layer was made, in seconds since the epoch; default: the image's `created`. */
@@ -25,7 +25,7 @@ export interface ImageConfigInput {
   /** Numeric owner of the process, written as `uid:gid`. */
   user?: { uid: number; gid: number };
   /**
-   * The environment: a map is written sorted by name, because a map has no order of its own; a
+   * The environment. A map is written sorted by name, because a map has no order of its own. A
    * list of `NAME=value` strings is written in its order.
    */
   env?: Readonly<Record<string, string>> | readonly string[];
@@ -79,7 +79,7 @@ export function buildImageConfig(input: ImageConfigInput): JsonBlob<ImageConfigB
   return jsonBlob(configJson(value), MediaTypes.config, value);
 }
 
-/** Formats seconds since the epoch as RFC 3339 in UTC with whole seconds, such as 1970-01-01T00:00:00Z. */
+/** Formats seconds since the epoch as RFC 3339 in UTC, whole seconds: 1970-01-01T00:00:00Z. */
 export function rfc3339(seconds: number): string {
   // Up to the end of year 9999, the range toISOString writes with a four-digit year.
   assert(
@@ -138,8 +138,9 @@ function envList(env: ImageConfigInput["env"]): string[] | undefined {
 /** Returns the ExposedPorts key of a port: `8080` and `"8080"` become `"8080/tcp"`. */
 function portKey(port: number | string): string {
   const match = /^([0-9]+)(?:\/(tcp|udp|sctp))?$/.exec(String(port));
-  const number = Number(match?.[1]);
-  assert(match !== null && number >= 1 && number <= 65_535, `port ${JSON.stringify(port)}`);
+  assert(match !== null, `port ${JSON.stringify(port)} is not NUMBER or NUMBER/PROTOCOL`);
+  const number = Number(match[1]);
+  assert(number >= 1 && number <= 65_535, `port ${JSON.stringify(port)} is outside 1-65535`);
   return `${number}/${match[2] ?? "tcp"}`;
 }
 
@@ -151,7 +152,8 @@ function checkConfig(input: ImageConfigInput): void {
   for (const layer of input.layers) digestHex(layer.diffId);
   if (input.user !== undefined) {
     for (const id of [input.user.uid, input.user.gid]) {
-      assert(Number.isInteger(id) && id >= 0 && id <= 0xffffffff, `user id ${id}`);
+      assert(Number.isInteger(id), `user id ${id} is not an integer`);
+      assert(id >= 0 && id <= 0xffffffff, `user id ${id} is outside 0-4294967295`);
     }
   }
   if (input.workdir !== undefined)

@@ -1,6 +1,6 @@
 // Builds an OCI image manifest: the config descriptor, the layer descriptors base first, and
 // annotations. mediaType is always written, because a registry compares it with the
-// Content-Type of a push and some clients reject a manifest without it.
+// Content-Type of a push, and some clients (containerify 4.1.0) reject a manifest without it.
 
 import { MediaTypes } from "../oci/media-types.js";
 import type { Descriptor, ImageManifest } from "../oci/types.js";

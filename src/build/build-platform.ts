@@ -128,14 +128,14 @@ function mergeEntries(lists: readonly (readonly LayerEntry[])[]): LayerEntry[] {
   return [...byPath.values()];
 }
 
-function describeLayer(layer: PlannedLayer, spec: ImageSpec): string {
+function describeLayer(layer: PlannedLayer): string {
   switch (layer.kind) {
     case "base":
       return `imgc: base layer ${layer.digest}`;
     case "packages":
       return `imgc: debian packages ${layer.packages.join(" ")}`;
     case "files":
-      return `imgc: files ${layer.files.map((i) => `/${spec.files[i]?.dest}`).join(" ")}`;
+      return `imgc: files ${layer.destinations.join(" ")}`;
     case "generated":
       return `imgc: generated ${layer.contents.join(" ")}`;
   }
@@ -162,7 +162,7 @@ export async function buildPlatform(
 
   const layers: BuiltLayer[] = [];
   for (const planned of plan.layers) {
-    const createdBy = describeLayer(planned, spec);
+    const createdBy = describeLayer(planned);
     if (planned.kind === "base") {
       const baseLayer = resolved.base?.layers.find((l) => l.descriptor.digest === planned.digest);
       if (!baseLayer)

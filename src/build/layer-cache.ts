@@ -24,7 +24,7 @@ import {
 import { orderLayerEntries } from "./order-entries.js";
 
 export interface BuildLayerOptions {
-  /** imgc's cache folder; layers go under `layers/` and blobs under `blobs/sha256/`. */
+  /** imgc's cache folder, with records under `layers/` and blobs under `blobs/sha256/`. */
   cacheDir: string;
   names: OwnerNames;
   reporter?: Reporter;
@@ -32,7 +32,7 @@ export interface BuildLayerOptions {
   concurrency?: number;
 }
 
-/** What a cache record stores; the blob's path follows from the digest. */
+/** Contents of a cache record. The blob's path follows from the digest. */
 interface LayerRecord {
   digest: Digest;
   diffId: Digest;

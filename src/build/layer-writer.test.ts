@@ -237,6 +237,24 @@ describe("writeLayer", async () => {
     }
   });
 
+  it("gives the same bytes under another TZ, locale and umask", async () => {
+    const saved = { TZ: process.env.TZ, LC_ALL: process.env.LC_ALL };
+    const umask = process.umask(0o077);
+    process.env.TZ = "Pacific/Chatham";
+    process.env.LC_ALL = "tr_TR.UTF-8";
+    try {
+      const again = await write(entries, { blobDir: join(work, "environment") });
+      expect(again.digest).toBe(layer.digest);
+      expect(statSync(again.path).mode & 0o777).toBe(0o644);
+    } finally {
+      process.umask(umask);
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) Reflect.deleteProperty(process.env, name);
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it("writes an empty layer as the trailer alone", async () => {
     const empty = await write([], { blobDir: join(work, "empty") });
     const emptyTar = gunzipSync(readFileSync(empty.path));
@@ -263,7 +281,25 @@ describe("writeLayer checks", () => {
   });
 
   it("rejects a path with a dot segment", async () => {
-    await expect(write([dir("."), dir("a")])).rejects.toThrow(/invalid layer path/);
+    await expect(write([dir("."), dir("a")])).rejects.toThrow(
+      /layer entry "." is not a relative path/,
+    );
+  });
+
+  it("rejects a size that differs from the content", async () => {
+    const entry = { ...text("a", "abc"), size: 4 };
+    await expect(write([entry])).rejects.toThrow(/layer entry "a" has a size of 4 but 3 bytes/);
+  });
+
+  it("rejects a hardlink to a directory", async () => {
+    const link: LayerEntry = { ...base, path: "b", type: "hardlink", linkname: "a" };
+    await expect(write([dir("a"), link])).rejects.toThrow(/points to a dir, not a regular file/);
+  });
+
+  it("rejects a hardlink cycle", async () => {
+    const first: LayerEntry = { ...base, path: "a", type: "hardlink", linkname: "b" };
+    const second: LayerEntry = { ...base, path: "b", type: "hardlink", linkname: "a" };
+    await expect(write([first, second])).rejects.toThrow(/part of a cycle/);
   });
 
   it("reports a source file that shrank and removes the temporary blob", async () => {

@@ -12,7 +12,12 @@ import type { LayerEntry } from "./layer-entry.js";
  * entry.
  */
 export function orderLayerEntries(entries: readonly LayerEntry[]): LayerEntry[] {
-  for (const entry of entries) checkEntry(entry);
+  for (const entry of entries) {
+    // Messages are built only on failure, because a layer can have 100,000 entries.
+    const problem = entryProblem(entry);
+    if (problem !== undefined)
+      assert(false, `layer entry ${JSON.stringify(entry.path)} ${problem}`);
+  }
 
   // Byte order rather than JavaScript's UTF-16 order, as Go and C sort: the order is the same on
   // every machine and in every locale, and a parent sorts before its children (a prefix first).
@@ -22,61 +27,56 @@ export function orderLayerEntries(entries: readonly LayerEntry[]): LayerEntry[] 
 
   const byPath = new Map<string, LayerEntry>();
   for (const entry of sorted) {
-    assert(!byPath.has(entry.path), `duplicate layer path ${JSON.stringify(entry.path)}`);
+    if (byPath.has(entry.path)) assert(false, `duplicate layer path ${JSON.stringify(entry.path)}`);
     byPath.set(entry.path, entry);
   }
   for (const entry of sorted) {
     const slash = entry.path.lastIndexOf("/");
     if (slash === -1) continue;
     const parent = entry.path.slice(0, slash);
-    assert(
-      byPath.get(parent)?.type === "dir",
-      `parent directory ${JSON.stringify(parent)} of ${JSON.stringify(entry.path)} is not in the layer`,
-    );
+    if (byPath.get(parent)?.type !== "dir") {
+      const where = `${JSON.stringify(parent)} of ${JSON.stringify(entry.path)}`;
+      assert(false, `parent directory ${where} is not in the layer`);
+    }
   }
 
   return arrangeHardlinks(sorted, byPath);
 }
 
-function checkEntry(entry: LayerEntry): void {
-  const where = JSON.stringify(entry.path);
+/** Returns what is wrong with an entry's path, type, size or content, or undefined. */
+function entryProblem(entry: LayerEntry): string | undefined {
   const segments = entry.path.split("/");
-  assert(
-    entry.path.length > 0 &&
-      !entry.path.includes("\0") &&
-      segments.every((segment) => segment !== "" && segment !== "." && segment !== ".."),
-    `invalid layer path ${where}: expected a relative path without empty, "." or ".." segments`,
-  );
-  assert(Number.isSafeInteger(entry.size) && entry.size >= 0, `size of ${where}`);
+  const validSegment = (segment: string) => segment !== "" && segment !== "." && segment !== "..";
+  if (entry.path.includes("\0") || !segments.every(validSegment)) {
+    return `is not a relative path without empty, "." or ".." segments`;
+  }
+  if (!Number.isSafeInteger(entry.size) || entry.size < 0)
+    return `has an invalid size ${entry.size}`;
 
   if (entry.type !== "file") {
-    assert(
-      entry.size === 0 && entry.content === undefined,
-      `${where} is a ${entry.type} but has content`,
-    );
+    if (entry.size !== 0 || entry.content !== undefined)
+      return `is a ${entry.type} but has content`;
     const needsLink = entry.type === "symlink" || entry.type === "hardlink";
-    assert(
-      needsLink === (entry.linkname !== undefined),
-      `linkname of ${where} does not match its type`,
-    );
-    return;
+    if (needsLink !== (entry.linkname !== undefined))
+      return "has a linkname that does not match its type";
+    return undefined;
   }
-  assert(entry.linkname === undefined, `regular file ${where} has a linkname`);
+  if (entry.linkname !== undefined) return "is a regular file but has a linkname";
   const content = entry.content;
   if (content === undefined) {
-    assert(entry.size === 0, `${where} has a size of ${entry.size} but no content`);
-  } else if (content.kind === "bytes") {
-    assert(
-      content.data.length === entry.size,
-      `${where} has a size of ${entry.size} but ${content.data.length} bytes`,
-    );
-  } else {
-    assert(
-      content.size === entry.size,
-      `${where} has a size of ${entry.size} but a file range of ${content.size}`,
-    );
-    assert(Number.isSafeInteger(content.offset) && content.offset >= 0, `file offset of ${where}`);
+    return entry.size === 0 ? undefined : `has a size of ${entry.size} but no content`;
   }
+  if (content.kind === "bytes") {
+    const length = content.data.length;
+    return length === entry.size ? undefined : `has a size of ${entry.size} but ${length} bytes`;
+  }
+  if (content.size !== entry.size) {
+    return `has a size of ${entry.size} but a file range of ${content.size}`;
+  }
+  if (!Number.isSafeInteger(content.offset) || content.offset < 0) {
+    return `has an invalid file offset ${content.offset}`;
+  }
+  return undefined;
 }
 
 /**
@@ -111,18 +111,16 @@ function arrangeHardlinks(
   for (const entry of sorted) {
     if (entry.type !== "hardlink") continue;
     const file = fileOf(entry);
-    if (!carrierOf.has(file))
-      carrierOf.set(
-        file,
-        Buffer.compare(Buffer.from(entry.path), Buffer.from(file.path)) < 0 ? entry : file,
-      );
+    if (carrierOf.has(file)) continue;
+    const hardlinkFirst = Buffer.compare(Buffer.from(entry.path), Buffer.from(file.path)) < 0;
+    carrierOf.set(file, hardlinkFirst ? entry : file);
   }
 
   return sorted.map((entry) => {
-    const file =
-      entry.type === "file" ? entry : entry.type === "hardlink" ? fileOf(entry) : undefined;
-    const carrier = file === undefined ? undefined : carrierOf.get(file);
-    if (file === undefined || carrier === undefined) return entry;
+    if (entry.type !== "file" && entry.type !== "hardlink") return entry;
+    const file = entry.type === "file" ? entry : fileOf(entry);
+    const carrier = carrierOf.get(file);
+    if (carrier === undefined) return entry;
 
     if (entry === carrier) return entry === file ? entry : { ...file, path: entry.path };
     const inode = { mode: file.mode, uid: file.uid, gid: file.gid, mtime: file.mtime };

@@ -11,17 +11,18 @@
 //      unless the run is empty. The record is then cut into pieces every PIECE_SIZE bytes from its
 //      own start, and its remainder (1 byte to 1 MiB) is a piece of its own. A new empty run
 //      starts after the record.
-//   2. Any other record is appended to the open run. The run then closes as a piece when it holds
-//      at least PIECE_SIZE bytes, or when it holds at least MIN_RUN_SIZE (256 KiB) bytes and the
-//      first byte of the sha256 of the record's path (UTF-8, as in LayerEntry.path, without a
-//      trailing "/") has its low 5 bits zero.
-//   3. The trailer is appended to the open run, which may be empty, and closes it as the last piece.
+//   2. Any other record is appended to the open run. The run then closes as a piece when it
+//      contains at least PIECE_SIZE bytes, or when it contains at least MIN_RUN_SIZE (256 KiB)
+//      and the first byte of the sha256 of the record's path (UTF-8, as in LayerEntry.path,
+//      without a trailing "/") has its low 5 bits zero.
+//   3. The trailer is appended to the open run, which may be empty, and closes it as the last
+//      piece.
 //
 // Boundaries depend only on the records' paths and sizes: never on the thread count, timing or
 // content bytes. Because the path hash picks boundaries, an edit that changes one small file's
 // size moves the boundaries of its own run, and the runs after it fall back onto the same
-// boundaries at the next hashed path that closes a run in both versions. A large file's pieces
-// start at its own record, so edits before it never shift them.
+// boundaries at the next hashed path that closes a run in both versions. A large record is cut
+// from its own start, so an edit in another record never changes the bytes of its pieces.
 
 import { createHash } from "node:crypto";
 import { assert } from "../util/errors.js";

@@ -3,15 +3,21 @@
 // 1 MiB straight into the piece's buffer.
 //
 // Reads are synchronous on purpose. While every core compresses, each async fs call waits for a
-// thread-pool slot and a scheduler turn: with thousands of small files, filling a piece took
-// longer than compressing one and the compressors sat idle (a 200 MB tree of 5,000 files took
-// 2.4 s to read async against well under 0.5 s sync, on 2 cores). A read blocks the event loop
-// for at most one 1 MiB range.
+// thread-pool slot and a scheduler turn. With thousands of small files, filling a piece then took
+// longer than compressing one, and the compressors sat idle. On a 2-core machine, filling the
+// pieces of a 200 MB tree of 5,000 files took 2.4 s with async reads and about 0.2 s with sync
+// ones. A read blocks the event loop for at most one 1 MiB range.
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { assert, ImgcError } from "../util/errors.js";
 import type { LayerEntry } from "./layer-entry.js";
-import { encodeTarHeader, END_OF_ARCHIVE_SIZE, paddingSize, type TarHeader } from "./tar-header.js";
+import {
+  encodeTarHeader,
+  END_OF_ARCHIVE_SIZE,
+  paddingSize,
+  tarHeaderSize,
+  type TarHeader,
+} from "./tar-header.js";
 
 /** Largest single read from a source file. */
 const MAX_READ_SIZE = 1024 * 1024;
@@ -160,7 +166,7 @@ export class TarSource {
 export function planRecords(entries: readonly LayerEntry[], names: OwnerNames): PlannedRecord[] {
   return entries.map((entry) => {
     const header = headerOf(entry, names);
-    const headerSize = encodeTarHeader(header).length;
+    const headerSize = tarHeaderSize(header);
     return { entry, header, headerSize, size: headerSize + header.size + paddingSize(header.size) };
   });
 }

@@ -39,7 +39,13 @@ export async function checkConfig(
 ): Promise<CheckResult> {
   const loaded = await loadOrReport(file, options.cwd);
   if (loaded.file === undefined) {
-    return { file: undefined, spec: undefined, config: undefined, diagnostics: loaded.diagnostics, inputs: [] };
+    return {
+      file: undefined,
+      spec: undefined,
+      config: undefined,
+      diagnostics: loaded.diagnostics,
+      inputs: [],
+    };
   }
   const configFile = loaded.file;
 
@@ -58,7 +64,13 @@ export async function checkConfig(
     ...validation.diagnostics,
   ]);
   const spec = hasErrors(diagnostics) ? undefined : validation.spec;
-  return { file: configFile, spec, config: loaded.config?.value, diagnostics, inputs: loaded.inputs };
+  return {
+    file: configFile,
+    spec,
+    config: loaded.config?.value,
+    diagnostics,
+    inputs: loaded.inputs,
+  };
 }
 
 async function loadOrReport(file: string | undefined, cwd: string | undefined) {

@@ -28,7 +28,11 @@ function formatSize(bytes: number): string {
 }
 
 /** `imgc compile`: builds and prints the image index digest (or a JSON summary). */
-export async function runCompile(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+export async function runCompile(
+  config: string | undefined,
+  options: CommandOptions,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
   const reporter = consoleReporter(options.logLevel);
   const result = await compile({
     config,
@@ -47,9 +51,19 @@ export async function runCompile(config: string | undefined, options: CommandOpt
 }
 
 /** `imgc plan`: prints the resolved packages and the layers. */
-export async function runPlan(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+export async function runPlan(
+  config: string | undefined,
+  options: CommandOptions,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
   const reporter = consoleReporter(options.logLevel);
-  const result = await plan({ config, frozen: options.frozen ?? false, typecheck: options.typecheck, cacheDir: options.cacheDir, reporter });
+  const result = await plan({
+    config,
+    frozen: options.frozen ?? false,
+    typecheck: options.typecheck,
+    cacheDir: options.cacheDir,
+    reporter,
+  });
   if (options.json) {
     write(stdout, JSON.stringify(result, null, 2));
     return;
@@ -59,7 +73,8 @@ export async function runPlan(config: string | undefined, options: CommandOption
     lines.push("", `platform ${platform.platform}`);
     if (platform.packages.length > 0) {
       lines.push(`  packages (${platform.packages.length}):`);
-      for (const pkg of platform.packages) lines.push(`    ${pkg.name} ${pkg.version} ${pkg.architecture}  ${formatSize(pkg.size)}`);
+      for (const pkg of platform.packages)
+        lines.push(`    ${pkg.name} ${pkg.version} ${pkg.architecture}  ${formatSize(pkg.size)}`);
     }
     lines.push(`  layers (${platform.layers.length}):`);
     platform.layers.forEach((layer, i) => {
@@ -69,7 +84,9 @@ export async function runPlan(config: string | undefined, options: CommandOption
           lines.push(`  ${n}  base       ${layer.digest}  ${formatSize(layer.size)}`);
           break;
         case "packages":
-          lines.push(`  ${n}  packages   ${layer.packages.join(" ")}  (${formatSize(layer.downloadSize)} of .debs)`);
+          lines.push(
+            `  ${n}  packages   ${layer.packages.join(" ")}  (${formatSize(layer.downloadSize)} of .debs)`,
+          );
           break;
         case "files":
           lines.push(`  ${n}  files      ${layer.destinations.join(" ")}`);
@@ -84,7 +101,11 @@ export async function runPlan(config: string | undefined, options: CommandOption
 }
 
 /** `imgc check`: prints "ok" or the diagnostics. */
-export async function runCheck(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+export async function runCheck(
+  config: string | undefined,
+  options: CommandOptions,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
   const result = await checkConfig(config, { typecheck: options.typecheck });
   if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics);
   const reporter = consoleReporter(options.logLevel);
@@ -98,9 +119,19 @@ export async function runCheck(config: string | undefined, options: CommandOptio
 }
 
 /** `imgc lock`: resolves and writes the lock; prints its path. */
-export async function runLock(config: string | undefined, options: CommandOptions, stdout: NodeJS.WritableStream): Promise<void> {
+export async function runLock(
+  config: string | undefined,
+  options: CommandOptions,
+  stdout: NodeJS.WritableStream,
+): Promise<void> {
   const reporter = consoleReporter(options.logLevel);
-  const result = await lock({ config, update: options.update ?? false, typecheck: options.typecheck, cacheDir: options.cacheDir, reporter });
+  const result = await lock({
+    config,
+    update: options.update ?? false,
+    typecheck: options.typecheck,
+    cacheDir: options.cacheDir,
+    reporter,
+  });
   if (options.json) {
     write(stdout, JSON.stringify(result, null, 2));
     return;

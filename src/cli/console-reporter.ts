@@ -7,7 +7,10 @@ import type { Reporter } from "../util/reporter.js";
 export type LogLevel = "quiet" | "normal" | "verbose";
 
 /** Returns a reporter that writes to `stream` at the given level. */
-export function consoleReporter(level: LogLevel, stream: NodeJS.WritableStream = process.stderr): Reporter {
+export function consoleReporter(
+  level: LogLevel,
+  stream: NodeJS.WritableStream = process.stderr,
+): Reporter {
   const color = stream === process.stderr && process.stderr.isTTY && !process.env.NO_COLOR;
   const yellow = (text: string) => (color ? `\u001b[33m${text}\u001b[39m` : text);
   const dim = (text: string) => (color ? `\u001b[2m${text}\u001b[22m` : text);

@@ -33,9 +33,10 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option("--json", "print the result as JSON on stdout").env("IMGC_JSON"))
     .addOption(new Option("--no-typecheck", "skip the TypeScript type check of the config"))
     .addOption(
-      new Option("--cache-dir <dir>", "cache folder for indexes, packages and layers (default: the user cache)").env(
-        "IMGC_CACHE_DIR",
-      ),
+      new Option(
+        "--cache-dir <dir>",
+        "cache folder for indexes, packages and layers (default: the user cache)",
+      ).env("IMGC_CACHE_DIR"),
     );
 }
 
@@ -44,16 +45,29 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
     .description("Compile a typed image config into a reproducible OCI image")
     .version("0.1.0")
     .exitOverride()
-    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => process.stderr.write(text),
+    });
 
   withCommonOptions(
     program
       .command("compile")
       .description("check, resolve, build and write the image; prints the image index digest")
       .argument("[config]", "config file or folder (default: search for image.config.ts)")
-      .addOption(new Option("--out <dir>", "output folder (default: out/ beside the config)").env("IMGC_OUT"))
-      .addOption(new Option("--tar", "also write out/<name>.tar for docker load and podman load").env("IMGC_TAR"))
-      .addOption(new Option("--frozen", "fail instead of changing image.lock.json").env("IMGC_FROZEN")),
+      .addOption(
+        new Option("--out <dir>", "output folder (default: out/ beside the config)").env(
+          "IMGC_OUT",
+        ),
+      )
+      .addOption(
+        new Option("--tar", "also write out/<name>.tar for docker load and podman load").env(
+          "IMGC_TAR",
+        ),
+      )
+      .addOption(
+        new Option("--frozen", "fail instead of changing image.lock.json").env("IMGC_FROZEN"),
+      ),
   ).action(async (config: string | undefined, options) => {
     await runCompile(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
@@ -63,13 +77,20 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
       .command("plan")
       .description("print the resolved packages and the layer plan without building")
       .argument("[config]", "config file or folder")
-      .addOption(new Option("--frozen", "fail instead of resolving when the lock is stale").env("IMGC_FROZEN")),
+      .addOption(
+        new Option("--frozen", "fail instead of resolving when the lock is stale").env(
+          "IMGC_FROZEN",
+        ),
+      ),
   ).action(async (config: string | undefined, options) => {
     await runPlan(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
 
   withCommonOptions(
-    program.command("check").description("type-check and validate the config only").argument("[config]", "config file or folder"),
+    program
+      .command("check")
+      .description("type-check and validate the config only")
+      .argument("[config]", "config file or folder"),
   ).action(async (config: string | undefined, options) => {
     await runCheck(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
@@ -79,7 +100,11 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
       .command("lock")
       .description("resolve every input and write image.lock.json")
       .argument("[config]", "config file or folder")
-      .addOption(new Option("--update", "move every pin to the newest version the archive has").env("IMGC_UPDATE")),
+      .addOption(
+        new Option("--update", "move every pin to the newest version the archive has").env(
+          "IMGC_UPDATE",
+        ),
+      ),
   ).action(async (config: string | undefined, options) => {
     await runLock(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
@@ -90,7 +115,8 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
 /** Prints an error the way the CLI shows it and returns its exit code. */
 function reportFailure(error: unknown): number {
   if (error instanceof DiagnosticError) {
-    for (const diagnostic of error.diagnostics) process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
+    for (const diagnostic of error.diagnostics)
+      process.stderr.write(`${formatDiagnostic(diagnostic)}\n`);
     const count = error.diagnostics.filter((d) => d.severity === "error").length;
     process.stderr.write(`imgc: ${count} error${count === 1 ? "" : "s"}; nothing was written\n`);
     return ExitCode.invalidInput;
@@ -111,7 +137,10 @@ function reportFailure(error: unknown): number {
 }
 
 /** Runs imgc with `argv` (without node and the script) and returns the exit code. */
-export async function main(argv: readonly string[], stdout: NodeJS.WritableStream = process.stdout): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  stdout: NodeJS.WritableStream = process.stdout,
+): Promise<number> {
   const program = buildProgram(stdout);
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -35,7 +35,11 @@ export function text(dest: string, content: string, options: FileOptions = {}): 
 }
 
 /** A symbolic link at `dest` that points to `target`. */
-export function symlink(dest: string, target: string, options: { owner?: Owner } = {}): SymlinkEntry {
+export function symlink(
+  dest: string,
+  target: string,
+  options: { owner?: Owner } = {},
+): SymlinkEntry {
   return { kind: "symlink", dest, target, ...options };
 }
 

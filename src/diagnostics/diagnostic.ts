@@ -42,7 +42,9 @@ export function formatDiagnostic(diagnostic: Diagnostic): string {
     ? `${diagnostic.location.file}:${diagnostic.location.line}:${diagnostic.location.column}: `
     : "";
   const field = diagnostic.path ? ` (at ${diagnostic.path})` : "";
-  const lines = [`${where}${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}${field}`];
+  const lines = [
+    `${where}${diagnostic.severity} ${diagnostic.code}: ${diagnostic.message}${field}`,
+  ];
   if (diagnostic.fix) lines.push(`  fix: ${diagnostic.fix}`);
   return lines.join("\n");
 }

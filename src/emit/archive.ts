@@ -98,7 +98,7 @@ async function archiveEntries(files: readonly LayoutFile[]): Promise<LayerEntry[
 
 /**
  * Returns docker's manifest.json for one image: the amd64 manifest of the index, or its first
- * manifest when there is no amd64 one, because a docker archive holds one image per tag.
+ * manifest when there is no amd64 one, because a docker archive contains one image per tag.
  */
 async function dockerManifestJson(
   input: LayoutInput,

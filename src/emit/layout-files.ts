@@ -1,6 +1,6 @@
-// The files of an OCI image layout, shared by the folder writer and the archive writer so that
-// both hold the same bytes: `oci-layout`, `index.json` with one descriptor per tag, and
-// `blobs/sha256/<hex>` for the image index and every blob it reaches.
+// The files of an OCI image layout: `oci-layout`, `index.json` with one descriptor per tag, and
+// `blobs/sha256/<hex>` for the image index and every blob it reaches. The folder writer and the
+// archive writer both take them from here, so both contain the same bytes.
 
 import { canonicalJson } from "../assemble/canonical-json.js";
 import { descriptorJson } from "../assemble/descriptor.js";
@@ -9,7 +9,7 @@ import type { Descriptor } from "../oci/types.js";
 import { digestHex, sha256Digest, type Digest } from "../util/digest.js";
 import { assert } from "../util/errors.js";
 
-/** A blob to put in the layout: its bytes, or a file (such as a cached layer) that holds them. */
+/** A blob to put in the layout: its bytes, or a file that contains them, such as a cached layer. */
 export type LayoutBlob = { digest: Digest; bytes: Uint8Array } | { digest: Digest; path: string };
 
 export interface LayoutInput {

@@ -55,8 +55,12 @@ const entries: LayerEntry[] = [
 
 /** Builds a one-platform image from `entries` and returns the layout input. */
 async function buildImage(outDir: string, cacheDir: string): Promise<LayoutInput> {
+  const users = new Map([
+    [0, "root"],
+    [10001, "app"],
+  ]);
   const names = {
-    user: (uid: number) => (uid === 0 ? "root" : uid === 10001 ? "app" : ""),
+    user: (uid: number) => users.get(uid) ?? "",
     group: (gid: number) => (gid === 0 ? "root" : ""),
   };
   const layer = await buildLayer(entries, { cacheDir, names });

@@ -63,7 +63,7 @@ async function placeFile(file: LayoutFile, destination: string): Promise<void> {
   }
   if (linked && ((await stat(destination)).mode & 0o777) === FILE_MODE) return;
   if (linked) {
-    // The link shares the cache file's mode; fix it there, or copy if that file is not ours.
+    // The link shares the cache file's mode. Fix it there, or copy if that file is not ours.
     try {
       await chmod(destination, FILE_MODE);
       return;

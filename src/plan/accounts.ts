@@ -88,10 +88,13 @@ export interface BaseAccountFiles {
 
 /**
  * Builds the account table: the base image's accounts when it has /etc/passwd, else root and
- * nobody; then the configured user and its group. A user whose name or uid the base already
- * uses for another account is rejected.
+ * nobody; then the configured user and its group. A user whose name, uid, gid or group name the
+ * base already uses with other ids is rejected.
  */
-export function buildAccountTable(user: UserSpec | undefined, base: BaseAccountFiles): AccountTable {
+export function buildAccountTable(
+  user: UserSpec | undefined,
+  base: BaseAccountFiles,
+): AccountTable {
   const accounts = base.passwd ? parsePasswd(base.passwd) : [...defaultAccounts];
   const groups = base.group ? parseGroup(base.group) : [...defaultGroups];
   const baseShadow = base.shadow ? parseShadow(base.shadow) : new Map<string, string>();
@@ -110,6 +113,12 @@ function addUser(accounts: Account[], groups: Group[], user: UserSpec): void {
       { hint: `set user.uid to ${sameName.uid}, or choose another user name` },
     );
   }
+  if (sameName && sameName.gid !== user.gid) {
+    throw new ImgcError(
+      `user "${user.name}" exists in the base image with gid ${sameName.gid}, not ${user.gid}`,
+      { hint: `set user.gid to ${sameName.gid}, or choose another user name` },
+    );
+  }
   if (sameUid && sameUid.name !== user.name) {
     throw new ImgcError(
       `uid ${user.uid} belongs to "${sameUid.name}" in the base image, not "${user.name}"`,
@@ -121,6 +130,13 @@ function addUser(accounts: Account[], groups: Group[], user: UserSpec): void {
     throw new ImgcError(
       `gid ${user.gid} belongs to group "${group.name}" in the base image, not "${user.group}"`,
       { hint: `set user.group to "${group.name}" or choose another gid` },
+    );
+  }
+  const sameGroupName = groups.find((g) => g.name === user.group);
+  if (sameGroupName && sameGroupName.gid !== user.gid) {
+    throw new ImgcError(
+      `group "${user.group}" exists in the base image with gid ${sameGroupName.gid}, not ${user.gid}`,
+      { hint: `set user.gid to ${sameGroupName.gid}, or choose another group name` },
     );
   }
   if (!group) groups.push({ name: user.group, gid: user.gid, members: [] });

@@ -10,6 +10,9 @@ export type ViewNode = Pick<LayerEntry, "type" | "mode" | "uid" | "gid" | "mtime
 const whiteoutPrefix = ".wh.";
 const opaqueWhiteout = ".wh..wh..opq";
 
+/** Symlinks followed for one path at most, as Linux's MAXSYMLINKS (40) limits path lookups. */
+const maxSymlinkHops = 40;
+
 /** Splits "a/b/c" into its parent "a/b" and name "c"; the parent of a top-level name is "". */
 export function splitPath(path: string): { parent: string; name: string } {
   const slash = path.lastIndexOf("/");
@@ -24,6 +27,17 @@ export function ancestors(path: string): string[] {
   const result: string[] = [];
   for (let i = 1; i < parts.length; i++) result.push(parts.slice(0, i).join("/"));
   return result;
+}
+
+/** Returns true when the target of the link at `linkPath` climbs above the root with "..". */
+function leavesRoot(linkPath: readonly string[], linkname: string): boolean {
+  let depth = linkname.startsWith("/") ? 0 : linkPath.length - 1;
+  for (const part of linkname.split("/")) {
+    if (part === "..") depth--;
+    else if (part !== "" && part !== ".") depth++;
+    if (depth < 0) return true;
+  }
+  return false;
 }
 
 /** A mutable map of the image's paths, built by applying layers in order. */
@@ -73,39 +87,35 @@ export class FilesystemView {
 
   /**
    * Rewrites `path` so that none of its parent components is a symlink, following directory
-   * symlinks of the view (`bin/sh` becomes `usr/bin/sh` when `bin → usr/bin`). The last
-   * component is kept as it is. Links that leave the root, or loop, stop the rewrite there.
+   * symlinks of the view (`bin/sh` becomes `usr/bin/sh` when `bin → usr/bin`), also where a
+   * link's target passes through another link. The last component is kept as it is. A link whose
+   * target leaves the root is kept as a plain component, and a path through a loop of links is
+   * returned unchanged.
    */
   resolveParents(path: string): string {
     const parts = path.split("/");
+    const last = parts.pop() as string;
     let resolved: string[] = [];
-    for (let i = 0; i < parts.length - 1; i++) {
-      resolved.push(parts[i] as string);
-      let hops = 0;
-      let node = this.nodes.get(resolved.join("/"));
-      while (node?.type === "symlink" && node.linkname !== undefined && hops < 16) {
-        const target = this.symlinkTarget(resolved, node.linkname);
-        if (target === undefined) break;
-        resolved = target;
-        node = this.nodes.get(resolved.join("/"));
-        hops++;
-      }
-    }
-    resolved.push(parts[parts.length - 1] as string);
-    return resolved.join("/");
-  }
-
-  private symlinkTarget(linkPath: string[], linkname: string): string[] | undefined {
-    const base = linkname.startsWith("/") ? [] : linkPath.slice(0, -1);
-    const result = [...base];
-    for (const part of linkname.split("/")) {
+    // Components still to walk, next one last: a link's target is pushed here and walked in turn.
+    const pending = parts.reverse();
+    let hops = 0;
+    for (let part = pending.pop(); part !== undefined; part = pending.pop()) {
       if (part === "" || part === ".") continue;
       if (part === "..") {
-        if (result.length === 0) return undefined;
-        result.pop();
-      } else result.push(part);
+        resolved.pop();
+        continue;
+      }
+      resolved.push(part);
+      const node = this.nodes.get(resolved.join("/"));
+      if (node?.type !== "symlink" || node.linkname === undefined) continue;
+      if (leavesRoot(resolved, node.linkname)) continue;
+      hops++;
+      if (hops > maxSymlinkHops) return path;
+      resolved = node.linkname.startsWith("/") ? [] : resolved.slice(0, -1);
+      pending.push(...node.linkname.split("/").reverse());
     }
-    return result.length === 0 ? undefined : result;
+    resolved.push(last);
+    return resolved.join("/");
   }
 
   private remove(path: string): void {

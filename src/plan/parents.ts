@@ -20,7 +20,15 @@ export function withParentDirectories(
       const existing = view.get(parent);
       added.push(
         existing?.type === "dir"
-          ? { path: parent, type: "dir", mode: existing.mode, uid: existing.uid, gid: existing.gid, mtime: existing.mtime, size: 0 }
+          ? {
+              path: parent,
+              type: "dir",
+              mode: existing.mode,
+              uid: existing.uid,
+              gid: existing.gid,
+              mtime: existing.mtime,
+              size: 0,
+            }
           : { path: parent, type: "dir", mode: 0o755, uid: 0, gid: 0, mtime, size: 0 },
       );
     }

@@ -30,7 +30,11 @@ export type PlannedLayer =
       /** Whether the merged-/usr symlinks (`bin → usr/bin`, …) go in this layer. */
       skeleton: boolean;
     }
-  | { kind: "files"; /** Indexes into the config's `files`. */ files: number[]; destinations: string[] }
+  | {
+      kind: "files";
+      /** Indexes into the config's `files`. */ files: number[];
+      destinations: string[];
+    }
   | { kind: "generated"; contents: string[] };
 
 /** The plan of one platform. */
@@ -64,7 +68,10 @@ function compareStrings(a: string, b: string): number {
  * layers by chain ID, which depends on every layer below). base-files goes first: nothing
  * depends on it, but it is the root of the filesystem. Ties are broken by name.
  */
-function orderGroups(groups: Map<string, PackageGroup>, packages: readonly LockedDebianPackage[]): PackageGroup[] {
+function orderGroups(
+  groups: Map<string, PackageGroup>,
+  packages: readonly LockedDebianPackage[],
+): PackageGroup[] {
   const sourceOf = new Map(packages.map((p) => [p.name, p.source]));
   const dependents = new Map<string, Set<string>>();
   for (const pkg of packages) {
@@ -89,7 +96,12 @@ function orderGroups(groups: Map<string, PackageGroup>, packages: readonly Locke
     }
     return seen.size;
   };
-  const rank = new Map([...groups.keys()].map((source) => [source, source === "base-files" ? Infinity : reach(source)]));
+  const rank = new Map(
+    [...groups.keys()].map((source) => [
+      source,
+      source === "base-files" ? Infinity : reach(source),
+    ]),
+  );
   return [...groups.keys()]
     .sort((a, b) => (rank.get(b) as number) - (rank.get(a) as number) || compareStrings(a, b))
     .map((source) => groups.get(source) as PackageGroup);
@@ -102,7 +114,8 @@ function fitBudget(groups: PackageGroup[], budget: number): PackageGroup[] {
     let best = 0;
     for (let i = 1; i < result.length - 1; i++) {
       const size = (result[i] as PackageGroup).size + (result[i + 1] as PackageGroup).size;
-      const bestSize = (result[best] as PackageGroup).size + (result[best + 1] as PackageGroup).size;
+      const bestSize =
+        (result[best] as PackageGroup).size + (result[best + 1] as PackageGroup).size;
       if (size < bestSize) best = i;
     }
     const [a, b] = result.slice(best, best + 2) as [PackageGroup, PackageGroup];
@@ -119,7 +132,11 @@ function planPackageLayers(packages: readonly LockedDebianPackage[]): PlannedLay
   if (packages.length === 0) return [];
   const groups = new Map<string, PackageGroup>();
   for (const pkg of packages) {
-    const group = groups.get(pkg.source) ?? { packages: [], sources: new Set([pkg.source]), size: 0 };
+    const group = groups.get(pkg.source) ?? {
+      packages: [],
+      sources: new Set([pkg.source]),
+      size: 0,
+    };
     group.packages.push(pkg);
     group.size += pkg.size;
     groups.set(pkg.source, group);
@@ -133,19 +150,25 @@ function planPackageLayers(packages: readonly LockedDebianPackage[]): PlannedLay
   }));
 }
 
+/** Returns the absolute form of a relative image path: `srv/www` → `/srv/www`, the root "." → `/`. */
+function absoluteImagePath(dest: string): string {
+  return dest === "." ? "/" : `/${dest}`;
+}
+
 /** Each `copy` gets its own layer; consecutive small entries (text, symlink, dir) share one. */
 function planFileLayers(files: readonly FileSpec[]): PlannedLayer[] {
   const layers: PlannedLayer[] = [];
   let pending: number[] = [];
   const flush = () => {
     if (pending.length === 0) return;
-    layers.push({ kind: "files", files: pending, destinations: pending.map((i) => `/${files[i]?.dest}`) });
+    const destinations = pending.map((i) => absoluteImagePath(files[i]?.dest ?? ""));
+    layers.push({ kind: "files", files: pending, destinations });
     pending = [];
   };
   files.forEach((file, i) => {
     if (file.kind === "copy") {
       flush();
-      layers.push({ kind: "files", files: [i], destinations: [`/${file.dest}`] });
+      layers.push({ kind: "files", files: [i], destinations: [absoluteImagePath(file.dest)] });
     } else pending.push(i);
   });
   flush();
@@ -156,9 +179,14 @@ function generatedContents(spec: ImageSpec, packages: readonly LockedDebianPacka
   const contents: string[] = [];
   if (spec.user || packages.length > 0) contents.push("/etc/passwd", "/etc/group", "/etc/shadow");
   if (spec.user) contents.push(spec.user.home);
-  if (spec.workdir) contents.push(spec.workdir);
+  // The working directory is generated only when no file entry creates it or something in it.
+  const workdir = spec.workdir?.slice(1);
+  if (workdir && !spec.files.some((f) => f.dest === workdir || f.dest.startsWith(`${workdir}/`))) {
+    contents.push(`/${workdir}`);
+  }
   if (packages.length > 0) contents.push("/var/lib/dpkg/status.d/");
-  if (packages.some((p) => p.name === "ca-certificates")) contents.push("/etc/ssl/certs/ca-certificates.crt");
+  if (packages.some((p) => p.name === "ca-certificates"))
+    contents.push("/etc/ssl/certs/ca-certificates.crt");
   return contents;
 }
 

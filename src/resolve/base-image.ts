@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { createHash } from "node:crypto";
-import { Transform, type Readable } from "node:stream";
+import { pipeline, Transform, type Readable } from "node:stream";
 
 import type { BaseSpec } from "../check/spec.js";
 import type { Platform } from "../config/types.js";
@@ -14,7 +14,7 @@ import { Annotations, MediaTypes } from "../oci/media-types.js";
 import type { Descriptor, ImageConfigBlob, ImageIndex, ImageManifest } from "../oci/types.js";
 import { FilesystemView } from "../plan/filesystem-view.js";
 import type { BaseAccountFiles } from "../plan/accounts.js";
-import { digestHex, sha256Hex, type Digest } from "../util/digest.js";
+import { digestHex, sha256File, sha256Hex, type Digest } from "../util/digest.js";
 import { ImgcError, VerificationError } from "../util/errors.js";
 import { readAll, readTar } from "../util/tar-read.js";
 
@@ -49,7 +49,9 @@ async function readBlob(layout: string, descriptor: Descriptor): Promise<Buffer>
   try {
     data = await readFile(path);
   } catch (error) {
-    throw new ImgcError(`base image blob ${descriptor.digest} is missing from ${layout}`, { cause: error });
+    throw new ImgcError(`base image blob ${descriptor.digest} is missing from ${layout}`, {
+      cause: error,
+    });
   }
   // Check size before hashing and the digest before parsing, as the image spec asks.
   if (data.length !== descriptor.size || `sha256:${sha256Hex(data)}` !== descriptor.digest) {
@@ -62,7 +64,9 @@ function describeBase(spec: Extract<BaseSpec, { kind: "oci-layout" }>): string {
   return `oci:${spec.path}${spec.tag === undefined ? "" : `:${spec.tag}`}`;
 }
 
-async function findTopDescriptor(spec: Extract<BaseSpec, { kind: "oci-layout" }>): Promise<Descriptor> {
+async function findTopDescriptor(
+  spec: Extract<BaseSpec, { kind: "oci-layout" }>,
+): Promise<Descriptor> {
   let index: ImageIndex;
   try {
     index = JSON.parse(await readFile(join(spec.path, "index.json"), "utf8")) as ImageIndex;
@@ -78,6 +82,11 @@ async function findTopDescriptor(spec: Extract<BaseSpec, { kind: "oci-layout" }>
   const unique = new Set(tagged.map((d) => d.digest));
   if (unique.size === 1 && tagged[0]) return tagged[0];
   const tags = index.manifests.map((d) => d.annotations?.[Annotations.refName]).filter(Boolean);
+  if (unique.size === 0 && spec.tag === undefined) {
+    throw new ImgcError(`base image ${describeBase(spec)}: the layout contains no image`, {
+      hint: "point base at a layout that contains an image",
+    });
+  }
   if (unique.size === 0) {
     throw new ImgcError(`base image ${describeBase(spec)}: tag not found in the layout`, {
       hint: `tags in the layout: ${tags.join(", ") || "(none)"}`,
@@ -89,12 +98,17 @@ async function findTopDescriptor(spec: Extract<BaseSpec, { kind: "oci-layout" }>
 }
 
 /** Resolves the base image for `platform`, or returns undefined for `scratch`. */
-export async function resolveBaseImage(spec: BaseSpec, platform: Platform): Promise<BaseImage | undefined> {
+export async function resolveBaseImage(
+  spec: BaseSpec,
+  platform: Platform,
+): Promise<BaseImage | undefined> {
   if (spec.kind === "scratch") return undefined;
   const wanted = platformParts(platform);
   let descriptor = await findTopDescriptor(spec);
   if (indexTypes.has(descriptor.mediaType)) {
-    const index = JSON.parse((await readBlob(spec.path, descriptor)).toString("utf8")) as ImageIndex;
+    const index = JSON.parse(
+      (await readBlob(spec.path, descriptor)).toString("utf8"),
+    ) as ImageIndex;
     const match = index.manifests.find(
       (d) => d.platform?.os === wanted.os && d.platform.architecture === wanted.architecture,
     );
@@ -106,10 +120,16 @@ export async function resolveBaseImage(spec: BaseSpec, platform: Platform): Prom
     descriptor = match;
   }
   if (!manifestTypes.has(descriptor.mediaType)) {
-    throw new ImgcError(`base image ${describeBase(spec)}: unsupported media type ${descriptor.mediaType}`);
+    throw new ImgcError(
+      `base image ${describeBase(spec)}: unsupported media type ${descriptor.mediaType}`,
+    );
   }
-  const manifest = JSON.parse((await readBlob(spec.path, descriptor)).toString("utf8")) as ImageManifest;
-  const config = JSON.parse((await readBlob(spec.path, manifest.config)).toString("utf8")) as ImageConfigBlob;
+  const manifest = JSON.parse(
+    (await readBlob(spec.path, descriptor)).toString("utf8"),
+  ) as ImageManifest;
+  const config = JSON.parse(
+    (await readBlob(spec.path, manifest.config)).toString("utf8"),
+  ) as ImageConfigBlob;
   if (config.os !== wanted.os || config.architecture !== wanted.architecture) {
     throw new ImgcError(
       `base image ${describeBase(spec)} is ${config.os}/${config.architecture}, not ${platform}`,
@@ -117,7 +137,9 @@ export async function resolveBaseImage(spec: BaseSpec, platform: Platform): Prom
   }
   const diffIds = config.rootfs?.diff_ids ?? [];
   if (diffIds.length !== manifest.layers.length) {
-    throw new ImgcError(`base image ${describeBase(spec)}: config lists ${diffIds.length} diff IDs for ${manifest.layers.length} layers`);
+    throw new ImgcError(
+      `base image ${describeBase(spec)}: config lists ${diffIds.length} diff IDs for ${manifest.layers.length} layers`,
+    );
   }
   const layers = manifest.layers.map((layer, i) => ({
     descriptor: { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
@@ -143,14 +165,47 @@ function hashTap(hash: ReturnType<typeof createHash>): Transform {
   });
 }
 
+function ignoreResult(): void {}
+
+// pipeline() rather than pipe(): it passes an error of any stage (a damaged gzip stream) on to
+// the last stream, where readTar sees it. With pipe() the error is lost and the read never ends.
 function layerStream(layer: BaseLayer, blobHash: ReturnType<typeof createHash>): Readable {
-  const file = createReadStream(layer.blobPath, { highWaterMark: 1 << 20 }).pipe(hashTap(blobHash));
   const type = layer.descriptor.mediaType;
-  if (type.endsWith("+gzip") || type.endsWith(".tar.gzip")) return file.pipe(createGunzip());
-  if (type.endsWith(".tar") || type.endsWith("diff.tar")) return file;
-  throw new ImgcError(`base layer ${layer.descriptor.digest}: media type ${type} is not supported`, {
-    hint: "imgc reads tar and tar+gzip base layers",
-  });
+  const gzip = type.endsWith("+gzip") || type.endsWith(".tar.gzip");
+  if (!gzip && !type.endsWith(".tar") && !type.endsWith("diff.tar")) {
+    throw new ImgcError(
+      `base layer ${layer.descriptor.digest}: media type ${type} is not supported`,
+      {
+        hint: "imgc reads tar and tar+gzip base layers",
+      },
+    );
+  }
+  const file = createReadStream(layer.blobPath, { highWaterMark: 1 << 20 });
+  return gzip
+    ? pipeline(file, hashTap(blobHash), createGunzip(), ignoreResult)
+    : pipeline(file, hashTap(blobHash), ignoreResult);
+}
+
+/**
+ * Returns the error for a layer that could not be read. A blob whose digest is wrong was damaged
+ * or tampered with, and it usually fails to decompress before its digest can be compared. Any
+ * other blob is not a valid tar stream of its media type.
+ */
+async function unreadableLayer(layer: BaseLayer, cause: unknown): Promise<ImgcError> {
+  const { hex } = await sha256File(layer.blobPath);
+  if (`sha256:${hex}` !== layer.descriptor.digest) {
+    return new VerificationError(
+      layer.blobPath,
+      `content has digest sha256:${hex}, the manifest says ${layer.descriptor.digest}`,
+      { cause, hint: "copy or build the base image layout again" },
+    );
+  }
+  return new ImgcError(
+    `base layer ${layer.descriptor.digest} is not a valid ${layer.descriptor.mediaType}`,
+    {
+      cause,
+    },
+  );
 }
 
 function normaliseTarPath(name: string): string {
@@ -170,27 +225,55 @@ export async function readBaseFilesystem(
   for (const layer of base.layers) {
     const hash = createHash("sha256");
     const blobHash = createHash("sha256");
-    const entries: Parameters<FilesystemView["apply"]>[0] extends Iterable<infer T> ? T[] : never = [];
-    await readTar(layerStream(layer, blobHash).pipe(hashTap(hash)), async (header, content) => {
+    const entries: Parameters<FilesystemView["apply"]>[0] extends Iterable<infer T> ? T[] : never =
+      [];
+    const tarStream = pipeline(layerStream(layer, blobHash), hashTap(hash), ignoreResult);
+    await readTar(tarStream, async (header, content) => {
       const path = normaliseTarPath(header.name);
       if (path === "") return;
       const type =
-        header.type === "directory" ? "dir" : header.type === "symlink" ? "symlink" : header.type === "link" ? "hardlink" : "file";
-      entries.push({ path, type, mode: header.mode, uid: header.uid, gid: header.gid, mtime: header.mtime, linkname: header.linkname });
+        header.type === "directory"
+          ? "dir"
+          : header.type === "symlink"
+            ? "symlink"
+            : header.type === "link"
+              ? "hardlink"
+              : "file";
+      entries.push({
+        path,
+        type,
+        mode: header.mode,
+        uid: header.uid,
+        gid: header.gid,
+        mtime: header.mtime,
+        linkname: header.linkname,
+      });
       const accountKey = accountPaths.get(path);
       if (accountKey && type === "file" && header.size < 1 << 20) {
         accounts[accountKey] = (await readAll(content)).toString("utf8");
       }
+    }).catch(async (error: unknown) => {
+      throw await unreadableLayer(layer, error);
     });
     const digest = `sha256:${blobHash.digest("hex")}`;
     if (digest !== layer.descriptor.digest) {
-      throw new VerificationError(layer.blobPath, `content has digest ${digest}, the manifest says ${layer.descriptor.digest}`);
+      throw new VerificationError(
+        layer.blobPath,
+        `content has digest ${digest}, the manifest says ${layer.descriptor.digest}`,
+      );
     }
     const diffId = `sha256:${hash.digest("hex")}`;
     if (diffId !== layer.diffId) {
-      throw new VerificationError(layer.blobPath, `uncompressed content has diff ID ${diffId}, config says ${layer.diffId}`);
+      throw new VerificationError(
+        layer.blobPath,
+        `uncompressed content has diff ID ${diffId}, config says ${layer.diffId}`,
+      );
     }
     view.apply(entries);
+    // A whiteout in this layer may have removed an account file that a lower layer had.
+    for (const [path, key] of accountPaths) {
+      if (view.get(path)?.type !== "file") accounts[key] = undefined;
+    }
   }
   return { view, accounts };
 }

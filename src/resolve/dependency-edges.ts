@@ -23,7 +23,9 @@ export function dependencyEdges(
   const edges = new Map<string, string[]>();
   for (const pkg of selected) {
     const targets = new Set<string>();
-    for (const dependency of parseRelations([pkg.preDepends, pkg.depends].filter(Boolean).join(", "))) {
+    for (const dependency of parseRelations(
+      [pkg.preDepends, pkg.depends].filter(Boolean).join(", "),
+    )) {
       for (const relation of dependency) {
         if (!relationApplies(relation, architecture)) continue;
         const real = byName.get(relation.name);

@@ -2,7 +2,7 @@
 // and fixes every attribute that would otherwise leak from the host (mtime, umask, owner).
 
 import { lstat, readdir, readlink, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 
 import type { LayerEntry } from "../build/layer-entry.js";
 import type { FileSpec } from "../check/spec.js";
@@ -36,7 +36,15 @@ export async function resolveFileEntries(spec: FileSpec, mtime: number): Promise
     }
     case "symlink":
       return [
-        { path: spec.dest, type: "symlink", mode: 0o777, ...spec.owner, mtime, linkname: spec.target, size: 0 },
+        {
+          path: spec.dest,
+          type: "symlink",
+          mode: 0o777,
+          ...spec.owner,
+          mtime,
+          linkname: spec.target,
+          size: 0,
+        },
       ];
     case "dir":
       return [{ path: spec.dest, type: "dir", mode: spec.mode, ...spec.owner, mtime, size: 0 }];
@@ -45,7 +53,10 @@ export async function resolveFileEntries(spec: FileSpec, mtime: number): Promise
   }
 }
 
-async function resolveCopy(spec: Extract<FileSpec, { kind: "copy" }>, mtime: number): Promise<LayerEntry[]> {
+async function resolveCopy(
+  spec: Extract<FileSpec, { kind: "copy" }>,
+  mtime: number,
+): Promise<LayerEntry[]> {
   // The copy source itself is followed when it is a symlink, as `docker build` COPY does; links
   // inside a copied tree are kept as links.
   let top;
@@ -58,15 +69,34 @@ async function resolveCopy(spec: Extract<FileSpec, { kind: "copy" }>, mtime: num
     });
   }
   const owner = { uid: spec.owner.uid, gid: spec.owner.gid };
+  if (top.isFile() && spec.dest === ".") {
+    throw new ImgcError(
+      `copy source ${spec.src} is a file, so its dest needs a file name, not "/"`,
+      {
+        hint: `write the file's path in the image, such as "/${basename(spec.src)}"`,
+      },
+    );
+  }
   if (top.isFile()) {
-    return [fileEntry(spec.dest, spec.src, top.size, spec.mode ?? normalisedFileMode(top.mode), owner, mtime)];
+    return [
+      fileEntry(
+        spec.dest,
+        spec.src,
+        top.size,
+        spec.mode ?? normalisedFileMode(top.mode),
+        owner,
+        mtime,
+      ),
+    ];
   }
   if (!top.isDirectory()) {
     throw new ImgcError(`copy source ${spec.src} is not a regular file or a directory`);
   }
   // A tree copied to "/" (dest ".") adds its children only: the root has no entry of its own.
   const entries: LayerEntry[] =
-    spec.dest === "." ? [] : [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
+    spec.dest === "."
+      ? []
+      : [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
   await walk(spec, "", entries, owner, mtime);
   return entries;
 }
@@ -104,9 +134,12 @@ async function walk(
     const childRelative = relative ? `${relative}/${name}` : name;
     if (isExcluded(childRelative, spec.exclude)) continue;
     if (name.startsWith(".wh.")) {
-      throw new ImgcError(`${join(folder, name)}: names starting with ".wh." mark deletions in image layers`, {
-        hint: "rename the file or add it to the copy's exclude list",
-      });
+      throw new ImgcError(
+        `${join(folder, name)}: names starting with ".wh." mark deletions in image layers`,
+        {
+          hint: "rename the file or add it to the copy's exclude list",
+        },
+      );
     }
     const hostPath = join(folder, name);
     const info = await lstat(hostPath);
@@ -120,11 +153,23 @@ async function walk(
     } else if (info.isFile()) {
       // Hard links between source files are copied as separate files: whether two host paths
       // share an inode is a fact of the checkout, not of the content.
-      entries.push(fileEntry(path, hostPath, info.size, spec.mode ?? normalisedFileMode(info.mode), owner, mtime));
+      entries.push(
+        fileEntry(
+          path,
+          hostPath,
+          info.size,
+          spec.mode ?? normalisedFileMode(info.mode),
+          owner,
+          mtime,
+        ),
+      );
     } else {
-      throw new ImgcError(`${hostPath} is a socket, FIFO or device; only files, folders and symlinks can be copied`, {
-        hint: "add it to the copy's exclude list",
-      });
+      throw new ImgcError(
+        `${hostPath} is a socket, FIFO or device; only files, folders and symlinks can be copied`,
+        {
+          hint: "add it to the copy's exclude list",
+        },
+      );
     }
   }
 }

@@ -46,7 +46,9 @@ export function lockPathFor(configFile: string): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item && typeof item === "object" && !Array.isArray(item)) {
-      return Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(
+        Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
     }
     return item;
   });
@@ -61,7 +63,11 @@ export function configHash(config: unknown): Digest {
 export function inputsHash(config: unknown): Digest {
   const object = (config ?? {}) as Record<string, unknown>;
   return sha256Digest(
-    canonicalJson({ base: object.base ?? null, packages: object.packages ?? null, platforms: object.platforms ?? null }),
+    canonicalJson({
+      base: object.base ?? null,
+      packages: object.packages ?? null,
+      platforms: object.platforms ?? null,
+    }),
   );
 }
 
@@ -74,6 +80,10 @@ function invalid(path: string, message: string): DiagnosticError {
       fix: "restore the file from version control, or delete it and run `imgc lock`",
     },
   ]);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Reads the lock, or returns undefined when there is none. A malformed lock is an error. */
@@ -91,15 +101,27 @@ export async function readLockfile(path: string): Promise<Lockfile | undefined> 
   } catch (error) {
     throw invalid(path, `not valid JSON (${(error as Error).message})`);
   }
+  if (!isObject(parsed)) throw invalid(path, "not a JSON object");
   const lock = parsed as Partial<Lockfile>;
-  if (lock.lockfileVersion !== 1) throw invalid(path, `unsupported lockfileVersion ${String(lock.lockfileVersion)}`);
-  if (typeof lock.configHash !== "string" || typeof lock.inputsHash !== "string" || typeof lock.platforms !== "object") {
+  if (lock.lockfileVersion !== 1)
+    throw invalid(path, `unsupported lockfileVersion ${String(lock.lockfileVersion)}`);
+  if (
+    typeof lock.configHash !== "string" ||
+    typeof lock.inputsHash !== "string" ||
+    !isObject(lock.platforms)
+  ) {
     throw invalid(path, "missing configHash, inputsHash or platforms");
   }
-  for (const [platform, pins] of Object.entries(lock.platforms ?? {})) {
-    for (const pkg of pins?.debian?.packages ?? []) {
-      if (!/^[0-9a-f]{64}$/.test(pkg.sha256) || !pkg.url || !pkg.name || !pkg.version) {
-        throw invalid(path, `platform ${platform}: package entry ${JSON.stringify(pkg.name)} lacks a name, version, url or sha256`);
+  for (const [platform, pins] of Object.entries(lock.platforms)) {
+    const packages: unknown = pins?.debian?.packages ?? [];
+    if (!Array.isArray(packages))
+      throw invalid(path, `platform ${platform}: debian.packages is not a list`);
+    for (const pkg of packages as Partial<LockedDebianPackage>[]) {
+      if (!/^[0-9a-f]{64}$/.test(pkg?.sha256 ?? "") || !pkg?.url || !pkg.name || !pkg.version) {
+        throw invalid(
+          path,
+          `platform ${platform}: package entry ${JSON.stringify(pkg?.name)} lacks a name, version, url or sha256`,
+        );
       }
     }
   }

@@ -13,6 +13,7 @@ import { resolveDebianPackages, toLockedPackage } from "./debian/resolver.js";
 import type { ReleasePin } from "./debian/types.js";
 import { dependencyEdges } from "./dependency-edges.js";
 import {
+  canonicalJson,
   configHash,
   inputsHash,
   type LockedDebianPackage,
@@ -72,8 +73,9 @@ function staleLock(lockPath: string, reason: string): DiagnosticError {
   return new DiagnosticError([diagnostic]);
 }
 
+// Canonical JSON, so that a lock whose keys a formatter reordered still counts as the same lock.
 function sameLock(a: Lockfile | undefined, b: Lockfile): boolean {
-  return a !== undefined && JSON.stringify(a) === JSON.stringify(b);
+  return a !== undefined && canonicalJson(a) === canonicalJson(b);
 }
 
 async function resolveDebian(
@@ -84,7 +86,9 @@ async function resolveDebian(
 ): Promise<NonNullable<PlatformLock["debian"]>> {
   const mirror = spec.mirror ?? (await debianMirrorFromHost());
   const architecture = architectureOf(platform);
-  options.reporter.info(`resolve: reading the ${spec.suite} index for ${architecture} from ${mirror}`);
+  options.reporter.info(
+    `resolve: reading the ${spec.suite} index for ${architecture} from ${mirror}`,
+  );
   const index = await loadDebianIndex({
     mirror,
     suite: spec.suite,
@@ -95,7 +99,9 @@ async function resolveDebian(
     reporter: options.reporter,
   });
   // An archive without base-files (a third-party repository) gets no implicit packages.
-  const implicit = implicitPackages.filter((p) => !spec.packages.includes(p) && index.byName.has(p));
+  const implicit = implicitPackages.filter(
+    (p) => !spec.packages.includes(p) && index.byName.has(p),
+  );
   const requested = [...spec.packages, ...implicit];
   const preferred = new Map<string, string>();
   if (!options.update) {
@@ -105,7 +111,8 @@ async function resolveDebian(
   for (const diagnostic of result.diagnostics) {
     if (diagnostic.severity === "warning") options.reporter.warn(diagnostic);
   }
-  if (hasErrors(result.diagnostics)) throw new DiagnosticError(result.diagnostics.filter((d) => d.severity === "error"));
+  if (hasErrors(result.diagnostics))
+    throw new DiagnosticError(result.diagnostics.filter((d) => d.severity === "error"));
   const edges = dependencyEdges(result.packages, architecture);
   const packages = result.packages.map((record) => ({
     ...toLockedPackage(record, mirror),
@@ -116,13 +123,17 @@ async function resolveDebian(
 }
 
 /** Resolves the inputs of every platform, from the lock where it still applies. */
-export async function resolveInputs(spec: ImageSpec, options: ResolveOptions): Promise<ResolvedInputs> {
+export async function resolveInputs(
+  spec: ImageSpec,
+  options: ResolveOptions,
+): Promise<ResolvedInputs> {
   const existing = options.existing;
   const wantedConfigHash = configHash(options.config);
   const wantedInputsHash = inputsHash(options.config);
   if (options.frozen) {
     if (!existing) throw staleLock(options.lockPath, "there is no lock yet");
-    if (existing.configHash !== wantedConfigHash) throw staleLock(options.lockPath, "the config changed since the lock was written");
+    if (existing.configHash !== wantedConfigHash)
+      throw staleLock(options.lockPath, "the config changed since the lock was written");
   }
   const pinsStillApply = !options.update && existing?.inputsHash === wantedInputsHash;
 
@@ -131,9 +142,14 @@ export async function resolveInputs(spec: ImageSpec, options: ResolveOptions): P
   for (const platform of spec.platforms) {
     const previous = existing?.platforms[platform];
     const base = await resolveBaseImage(spec.base, platform);
-    const baseLock = base ? { reference: base.reference, manifestDigest: base.manifestDigest } : null;
+    const baseLock = base
+      ? { reference: base.reference, manifestDigest: base.manifestDigest }
+      : null;
     if (options.frozen && JSON.stringify(baseLock) !== JSON.stringify(previous?.base ?? null)) {
-      throw staleLock(options.lockPath, `the base image for ${platform} is not the one the lock pins`);
+      throw staleLock(
+        options.lockPath,
+        `the base image for ${platform} is not the one the lock pins`,
+      );
     }
     let debian: PlatformLock["debian"] = null;
     if (spec.debian) {
@@ -156,5 +172,11 @@ export async function resolveInputs(spec: ImageSpec, options: ResolveOptions): P
     inputsHash: wantedInputsHash,
     platforms: locks,
   };
-  return { platforms, lock, lockChanged: !sameLock(existing, lock) };
+  const lockChanged = !sameLock(existing, lock);
+  // The checks above name the usual causes. This one keeps `--frozen` from rewriting the lock in
+  // any other case, such as a lock that lacks one of the config's platforms.
+  if (options.frozen && lockChanged) {
+    throw staleLock(options.lockPath, "it does not record what the config resolves to");
+  }
+  return { platforms, lock, lockChanged };
 }

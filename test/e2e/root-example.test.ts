@@ -22,7 +22,11 @@ async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -43,7 +47,10 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<Response> {
 
 beforeAll(async () => {
   dir = await copyRootExample();
-  const result = await runImgc(["compile", "image.config.ts"], { cwd: dir, env: { IMGC_CACHE_DIR: sharedCacheDir } });
+  const result = await runImgc(["compile", "image.config.ts"], {
+    cwd: dir,
+    env: { IMGC_CACHE_DIR: sharedCacheDir },
+  });
   expect(result.stderr).not.toContain("unexpected failure");
   expect(result.code).toBe(0);
   digest = result.stdout.trim();
@@ -77,7 +84,10 @@ describe("root example", () => {
   });
 
   it("has a status.d entry for every planned package", async () => {
-    const result = await runImgc(["plan", "--json", "image.config.ts"], { cwd: dir, env: { IMGC_CACHE_DIR: sharedCacheDir } });
+    const result = await runImgc(["plan", "--json", "image.config.ts"], {
+      cwd: dir,
+      env: { IMGC_CACHE_DIR: sharedCacheDir },
+    });
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout) as { platforms: { packages: { name: string }[] }[] };
     const names = plan.platforms[0]?.packages.map((p) => p.name) ?? [];
@@ -105,7 +115,10 @@ describe("root example", () => {
   });
 
   it("has a CA bundle", async () => {
-    const bundleText = await readFile(join(bundle, "rootfs", "etc/ssl/certs/ca-certificates.crt"), "utf8");
+    const bundleText = await readFile(
+      join(bundle, "rootfs", "etc/ssl/certs/ca-certificates.crt"),
+      "utf8",
+    );
     expect(bundleText.match(/BEGIN CERTIFICATE/g)?.length ?? 0).toBeGreaterThan(100);
   });
 
@@ -116,20 +129,28 @@ describe("root example", () => {
     // This sandbox refuses setrlimit, and the test reaches the service over the host's loopback.
     delete config.process.rlimits;
     config.process.terminal = false;
-    config.linux.namespaces = config.linux.namespaces.filter((n: { type: string }) => n.type !== "network");
-    config.process.env = config.process.env.map((e: string) => (e.startsWith("PORT=") ? `PORT=${port}` : e));
+    config.linux.namespaces = config.linux.namespaces.filter(
+      (n: { type: string }) => n.type !== "network",
+    );
+    config.process.env = config.process.env.map((e: string) =>
+      e.startsWith("PORT=") ? `PORT=${port}` : e,
+    );
     await writeFile(configPath, JSON.stringify(config));
 
     const id = `imgc-test-${process.pid}`;
     let container: ChildProcess | undefined;
     try {
-      container = spawn("runc", ["run", "--bundle", bundle, id], { stdio: ["ignore", "pipe", "pipe"] });
+      container = spawn("runc", ["run", "--bundle", bundle, id], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let output = "";
       container.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
       container.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-      const response = await waitForHttp(`http://127.0.0.1:${port}/hello`, 20_000).catch((error: Error) => {
-        throw new Error(`${error.message}\ncontainer output:\n${output}`);
-      });
+      const response = await waitForHttp(`http://127.0.0.1:${port}/hello`, 20_000).catch(
+        (error: Error) => {
+          throw new Error(`${error.message}\ncontainer output:\n${output}`);
+        },
+      );
       expect(response.status).toBe(200);
       const body = (await response.json()) as { message: string; uid: number; path: string };
       expect(body.message).toBe("hello from imgc");

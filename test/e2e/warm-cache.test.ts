@@ -33,8 +33,17 @@ export default defineImage({
 
 beforeAll(async () => {
   fixture = await startDebianFixture([
-    { name: "greeter", version: "1.0-1", depends: "libgreet (>= 1.0)", files: { "/usr/bin/greeter": { content: "#!/bin/sh\necho hi\n", mode: 0o755 } } },
-    { name: "libgreet", version: "1.2-1", files: { "/usr/lib/libgreet.so.1": "not really a library\n" } },
+    {
+      name: "greeter",
+      version: "1.0-1",
+      depends: "libgreet (>= 1.0)",
+      files: { "/usr/bin/greeter": { content: "#!/bin/sh\necho hi\n", mode: 0o755 } },
+    },
+    {
+      name: "libgreet",
+      version: "1.2-1",
+      files: { "/usr/lib/libgreet.so.1": "not really a library\n" },
+    },
   ]);
   project = await mkdtemp(join(tmpdir(), "imgc-warm-"));
   cacheDir = await mkdtemp(join(tmpdir(), "imgc-warm-cache-"));
@@ -48,7 +57,10 @@ afterAll(async () => {
 
 describe("warm cache", () => {
   it("second compile downloads nothing", async () => {
-    const first = await runImgc(["compile", "image.config.ts"], { cwd: project, env: { IMGC_CACHE_DIR: cacheDir } });
+    const first = await runImgc(["compile", "image.config.ts"], {
+      cwd: project,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
     expect(first.stderr).not.toContain("error");
     expect(first.code).toBe(0);
     const debRequests = fixture.requests.filter((path) => path.endsWith(".deb"));
@@ -56,7 +68,10 @@ describe("warm cache", () => {
     expect(fixture.requests.some((path) => path.endsWith("/InRelease"))).toBe(true);
 
     const before = fixture.requests.length;
-    const second = await runImgc(["compile", "image.config.ts"], { cwd: project, env: { IMGC_CACHE_DIR: cacheDir } });
+    const second = await runImgc(["compile", "image.config.ts"], {
+      cwd: project,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
     expect(second.code).toBe(0);
     expect(second.stdout).toBe(first.stdout);
     expect(fixture.requests.slice(before)).toEqual([]);
@@ -65,7 +80,10 @@ describe("warm cache", () => {
   it("re-resolving without a lock fetches only InRelease", async () => {
     await rm(join(project, "image.lock.json"));
     const before = fixture.requests.length;
-    const result = await runImgc(["compile", "image.config.ts"], { cwd: project, env: { IMGC_CACHE_DIR: cacheDir } });
+    const result = await runImgc(["compile", "image.config.ts"], {
+      cwd: project,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
     expect(result.code).toBe(0);
     expect(fixture.requests.slice(before)).toEqual([`/dists/${fixture.suite}/InRelease`]);
   });

@@ -32,13 +32,19 @@ export async function runImgc(args: readonly string[], options: RunOptions = {})
     throw new Error("dist/ is missing: run `npm run build` before the end-to-end tests");
   }
   const node = options.node ?? process.execPath;
-  const env = { ...process.env, NO_COLOR: "1", ...options.env };
-  for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: "1", ...options.env })) {
+    if (value !== undefined) env[key] = value;
+  }
   const [command, commandArgs] = options.umask
     ? ["sh", ["-c", `umask ${options.umask} && exec "$0" "$@"`, node, cliPath, ...args]]
     : [node, [cliPath, ...args]];
   return new Promise((resolve, reject) => {
-    const child = spawn(command as string, commandArgs as string[], { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command as string, commandArgs as string[], {
+      cwd: options.cwd,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));

@@ -13,7 +13,9 @@ export async function snapshotTree(root: string): Promise<Record<string, string>
     const path = join(entry.parentPath, entry.name);
     const info = await lstat(path);
     result[relative(root, path)] = info.isFile()
-      ? createHash("sha256").update(await readFile(path)).digest("hex")
+      ? createHash("sha256")
+          .update(await readFile(path))
+          .digest("hex")
       : info.isDirectory()
         ? "dir"
         : "other";

@@ -113,7 +113,10 @@ describe("unreproducedScripts", () => {
   });
 
   it("ignores debconf block commands", () => {
-    const pkg = installedPackage(dir, { name: "asks", scripts: { config: "db_beginblock\ndb_endblock\n" } });
+    const pkg = installedPackage(dir, {
+      name: "asks",
+      scripts: { config: "db_beginblock\ndb_endblock\n" },
+    });
     expect(unreproducedScripts([pkg])).toEqual([]);
   });
 
