@@ -8,10 +8,12 @@ import { join } from "node:path";
 
 import { buildImageConfig } from "./assemble/image-config.js";
 import { buildImageIndex } from "./assemble/image-index.js";
+import { inheritProcessSettings } from "./assemble/inherit-base.js";
 import { buildManifest } from "./assemble/manifest.js";
 import { ociPlatform } from "./assemble/descriptor.js";
 import { buildPlatform, type BuiltPlatform } from "./build/build-platform.js";
 import { checkConfig } from "./check/check-config.js";
+import { locateDiagnostics } from "./check/locate-diagnostics.js";
 import type { ImageSpec } from "./check/spec.js";
 import { Codes } from "./diagnostics/codes.js";
 import { DiagnosticError, hasErrors } from "./diagnostics/diagnostic.js";
@@ -118,6 +120,20 @@ async function checkStage(options: CommonOptions): Promise<Checked> {
   };
 }
 
+/**
+ * Runs a stage after check, giving the config mistakes it finds (an unknown package, a file that
+ * would replace a folder) their line and column in the config.
+ */
+async function locatingMistakes<T>(spec: ImageSpec, stage: () => Promise<T>): Promise<T> {
+  try {
+    return await stage();
+  } catch (error) {
+    if (error instanceof DiagnosticError)
+      throw new DiagnosticError(locateDiagnostics(spec.configFile, error.diagnostics));
+    throw error;
+  }
+}
+
 async function resolveStage(
   checked: Checked,
   options: { frozen: boolean; update: boolean },
@@ -167,8 +183,15 @@ function imageAnnotations(
 }
 
 /** Assembles configs, manifests and the index. Pure. */
+/** Returns whether the evaluated config sets PATH itself, rather than taking the default. */
+function configSetsPath(config: unknown): boolean {
+  const env = (config as { env?: unknown } | undefined)?.env;
+  return typeof env === "object" && env !== null && "PATH" in env;
+}
+
 function assembleStage(
   spec: ImageSpec,
+  config: unknown,
   builtPlatforms: readonly BuiltPlatform[],
   resolved: ResolvedInputs,
 ) {
@@ -176,34 +199,40 @@ function assembleStage(
   const platforms: CompileResult["platforms"] = [];
   const manifests = builtPlatforms.map((built) => {
     const platform = ociPlatform(built.platform);
-    const config = buildImageConfig({
+    const base = resolved.platforms.find((p) => p.platform === built.platform)?.base;
+    const settings = inheritProcessSettings(spec, base?.config, configSetsPath(config));
+    const imageConfig = buildImageConfig({
       platform,
       created: built.created,
-      ...(spec.user ? { user: { uid: spec.user.uid, gid: spec.user.gid } } : {}),
-      env: spec.env.map(([name, value]) => `${name}=${value}`),
-      ...(spec.entrypoint ? { entrypoint: spec.entrypoint } : {}),
-      ...(spec.cmd ? { cmd: spec.cmd } : {}),
-      exposedPorts: spec.ports,
-      volumes: spec.volumes,
-      ...(spec.workdir ? { workdir: spec.workdir } : {}),
-      labels: spec.labels,
-      ...(spec.stopSignal ? { stopSignal: spec.stopSignal } : {}),
-      layers: built.layers.map((l) => ({ diffId: l.diffId, createdBy: l.createdBy })),
+      ...(settings.user === undefined ? {} : { user: settings.user }),
+      env: settings.env,
+      ...(settings.entrypoint ? { entrypoint: settings.entrypoint } : {}),
+      ...(settings.cmd ? { cmd: settings.cmd } : {}),
+      exposedPorts: settings.ports,
+      volumes: settings.volumes,
+      ...(settings.workdir ? { workdir: settings.workdir } : {}),
+      labels: settings.labels,
+      ...(settings.stopSignal ? { stopSignal: settings.stopSignal } : {}),
+      layers: built.layers.map((l) => ({
+        diffId: l.diffId,
+        createdBy: l.createdBy,
+        ...(l.created === undefined ? {} : { created: l.created }),
+      })),
     });
     const annotations = imageAnnotations(spec, built, resolved);
     const manifest = buildManifest({
-      config: config.descriptor,
+      config: imageConfig.descriptor,
       layers: built.layers.map((l) => l.descriptor),
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     });
-    blobs.push({ digest: config.descriptor.digest, bytes: config.bytes });
+    blobs.push({ digest: imageConfig.descriptor.digest, bytes: imageConfig.bytes });
     blobs.push({ digest: manifest.descriptor.digest, bytes: manifest.bytes });
     for (const layer of built.layers)
       blobs.push({ digest: layer.descriptor.digest, path: layer.blobPath });
     platforms.push({
       platform: built.platform,
       manifest: manifest.descriptor.digest,
-      config: config.descriptor.digest,
+      config: imageConfig.descriptor.digest,
       layers: built.layers.map((l) => ({
         digest: l.descriptor.digest,
         diffId: l.diffId,
@@ -230,21 +259,22 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
   const checked = await checkStage(options);
   const { spec, reporter } = checked;
 
-  const resolved = await resolveStage(checked, { frozen: options.frozen ?? false, update: false });
+  const resolved = await locatingMistakes(spec, () =>
+    resolveStage(checked, { frozen: options.frozen ?? false, update: false }),
+  );
   const plans = planStage(spec, resolved);
 
   const built: BuiltPlatform[] = [];
   for (const [i, platform] of resolved.platforms.entries()) {
+    const buildOptions = { cacheDir: checked.cacheDir, reporter, sourceDateEpoch };
     built.push(
-      await buildPlatform(spec, platform, plans[i] as PlatformPlan, {
-        cacheDir: checked.cacheDir,
-        reporter,
-        sourceDateEpoch,
-      }),
+      await locatingMistakes(spec, () =>
+        buildPlatform(spec, platform, plans[i] as PlatformPlan, buildOptions),
+      ),
     );
   }
 
-  const { index, blobs, platforms } = assembleStage(spec, built, resolved);
+  const { index, blobs, platforms } = assembleStage(spec, checked.config, built, resolved);
   const outDir = options.outDir ?? join(spec.configDir, "out");
   const layoutInput = {
     outDir,
@@ -288,7 +318,9 @@ export async function lock(
   options: CommonOptions & { update?: boolean } = {},
 ): Promise<{ lockPath: string; changed: boolean }> {
   const checked = await checkStage(options);
-  const resolved = await resolveStage(checked, { frozen: false, update: options.update ?? false });
+  const resolved = await locatingMistakes(checked.spec, () =>
+    resolveStage(checked, { frozen: false, update: options.update ?? false }),
+  );
   if (resolved.lockChanged) await writeLockfile(resolved.lockPath, resolved.lock);
   return { lockPath: resolved.lockPath, changed: resolved.lockChanged };
 }

@@ -22,8 +22,8 @@ export interface ImageConfigInput {
   platform: OciPlatform;
   /** Seconds since the epoch: SOURCE_DATE_EPOCH, else the newest input package, else 0. */
   created: number;
-  /** Numeric owner of the process, written as `uid:gid`. */
-  user?: { uid: number; gid: number };
+  /** Owner of the process: numeric ids, written as `uid:gid`, or a base image's User string as it is. */
+  user?: { uid: number; gid: number } | string;
   /**
    * The environment. A map is written sorted by name, because a map has no order of its own. A
    * list of `NAME=value` strings is written in its order.
@@ -48,7 +48,11 @@ export function buildImageConfig(input: ImageConfigInput): JsonBlob<ImageConfigB
   const env = envList(input.env);
   const ports = input.exposedPorts?.map(portKey);
   const settings: ImageConfigBlob["config"] = {
-    ...(input.user === undefined ? {} : { User: `${input.user.uid}:${input.user.gid}` }),
+    ...(input.user === undefined
+      ? {}
+      : {
+          User: typeof input.user === "string" ? input.user : `${input.user.uid}:${input.user.gid}`,
+        }),
     ...(ports === undefined || ports.length === 0 ? {} : { ExposedPorts: emptyObjects(ports) }),
     ...(env === undefined ? {} : { Env: env }),
     ...(input.entrypoint === undefined ? {} : { Entrypoint: [...input.entrypoint] }),
@@ -150,7 +154,7 @@ function emptyObjects(keys: readonly string[]): Record<string, Record<string, ne
 
 function checkConfig(input: ImageConfigInput): void {
   for (const layer of input.layers) digestHex(layer.diffId);
-  if (input.user !== undefined) {
+  if (input.user !== undefined && typeof input.user !== "string") {
     for (const id of [input.user.uid, input.user.gid]) {
       assert(Number.isInteger(id), `user id ${id} is not an integer`);
       assert(id >= 0 && id <= 0xffffffff, `user id ${id} is outside 0-4294967295`);

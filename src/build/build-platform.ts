@@ -2,37 +2,29 @@
 // the user's files, generated files) and each list of entries into a layer blob.
 
 import type { ImageSpec } from "../check/spec.js";
+import { Codes } from "../diagnostics/codes.js";
+import { DiagnosticError, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { MediaTypes } from "../oci/media-types.js";
-import type { Descriptor } from "../oci/types.js";
-import {
-  buildAccountTable,
-  nameLookups,
-  renderGroup,
-  renderPasswd,
-  renderShadow,
-  type AccountTable,
-} from "../plan/accounts.js";
+import type { Descriptor, ImageConfigBlob } from "../oci/types.js";
+import { nameLookups } from "../plan/accounts.js";
 import { FilesystemView } from "../plan/filesystem-view.js";
 import { withParentDirectories } from "../plan/parents.js";
 import type { PlannedLayer, PlatformPlan } from "../plan/plan-layers.js";
 import { readBaseFilesystem } from "../resolve/base-image.js";
-import { baseFilesEffects, baseFilesGroups } from "../resolve/debian/base-files.js";
+import { baseFilesEffects } from "../resolve/debian/base-files.js";
 import { fetchDeb } from "../resolve/debian/fetch-deb.js";
-import {
-  alternatives,
-  caCertificates,
-  dpkgDatabase,
-  mergedUsrSkeleton,
-  unreproducedScripts,
-} from "../resolve/debian/install.js";
-import type { UnpackedDeb } from "../resolve/debian/types.js";
+import { mergedUsrSkeleton } from "../resolve/debian/install.js";
+import type { InstalledPackage } from "../resolve/debian/types.js";
 import { unpackDeb } from "../resolve/debian/unpack-deb.js";
 import { resolveFileEntries } from "../resolve/files.js";
 import type { LockedDebianPackage } from "../resolve/lockfile.js";
 import type { ResolvedPlatform } from "../resolve/resolve-inputs.js";
 import type { Digest } from "../util/digest.js";
+import { assert } from "../util/errors.js";
 import type { Reporter } from "../util/reporter.js";
+import { accountTable, generatedEntries } from "./generated-layer.js";
 import type { LayerEntry } from "./layer-entry.js";
+import { mergeEntries } from "./merge-entries.js";
 import { buildLayer } from "./layer-cache.js";
 
 /** A layer of the finished image. */
@@ -43,6 +35,8 @@ export interface BuiltLayer {
   blobPath: string;
   /** The history line for the image config. */
   createdBy: string;
+  /** When a base layer was made, from the base's history, in seconds; else the image's time. */
+  created?: number;
 }
 
 /** The layers of one platform and the image's creation time. */
@@ -59,11 +53,6 @@ export interface BuildOptions {
   reporter: Reporter;
   /** SOURCE_DATE_EPOCH, when set: the mtime of generated files and a clamp on package mtimes. */
   sourceDateEpoch: number | undefined;
-}
-
-interface InstalledPackage {
-  locked: LockedDebianPackage;
-  unpacked: UnpackedDeb;
 }
 
 /** Number of packages fetched and unpacked at once. */
@@ -112,22 +101,6 @@ function packageEntries(installed: InstalledPackage, clamp: number | undefined):
   });
 }
 
-/**
- * Merges entry lists so that each path appears once. A later list replaces an earlier one's
- * file, as unpacking in that order would; two directories keep the first one's attributes.
- */
-function mergeEntries(lists: readonly (readonly LayerEntry[])[]): LayerEntry[] {
-  const byPath = new Map<string, LayerEntry>();
-  for (const list of lists) {
-    for (const entry of list) {
-      const existing = byPath.get(entry.path);
-      if (existing?.type === "dir" && entry.type === "dir") continue;
-      byPath.set(entry.path, entry);
-    }
-  }
-  return [...byPath.values()];
-}
-
 function describeLayer(layer: PlannedLayer): string {
   switch (layer.kind) {
     case "base":
@@ -160,20 +133,23 @@ export async function buildPlatform(
     [...installed.values()].flatMap((p) => p.unpacked.entries.map((e) => e.path)),
   );
 
+  const userPaths = new Set<string>();
   const layers: BuiltLayer[] = [];
   for (const planned of plan.layers) {
     const createdBy = describeLayer(planned);
     if (planned.kind === "base") {
-      const baseLayer = resolved.base?.layers.find((l) => l.descriptor.digest === planned.digest);
-      if (!baseLayer)
-        throw new Error(
-          `internal error (this is a bug in imgc): base layer ${planned.digest} lost`,
-        );
+      const at =
+        resolved.base?.layers.findIndex((l) => l.descriptor.digest === planned.digest) ?? -1;
+      const baseLayer = resolved.base?.layers[at];
+      assert(
+        baseLayer !== undefined,
+        `base layer ${planned.digest} is missing from the resolved base`,
+      );
       layers.push({
         descriptor: baseLayer.descriptor,
         diffId: baseLayer.diffId,
         blobPath: baseLayer.blobPath,
-        createdBy,
+        ...baseHistory(resolved.base?.config.history, at, createdBy),
       });
       continue;
     }
@@ -201,13 +177,15 @@ export async function buildPlatform(
         const file = spec.files[index];
         if (!file) continue;
         const resolvedEntries = await resolveFileEntries(file, epoch);
-        // A destination under /bin must land in /usr/bin when /bin is a link, or the layer
-        // would replace the link with a folder.
-        lists.push(resolvedEntries.map((e) => ({ ...e, path: view.resolveParents(e.path) })));
+        const placed = placeEntries(resolvedEntries, view);
+        checkNoFolderReplaced(placed, view, index);
+        for (const entry of placed) userPaths.add(entry.path);
+        lists.push(placed);
       }
       entries = mergeEntries(lists);
     } else {
-      entries = generatedEntries(
+      // What the config's files put somewhere wins over what imgc would generate there.
+      const generated = generatedEntries(
         spec,
         accounts,
         [...installed.values()],
@@ -215,6 +193,7 @@ export async function buildPlatform(
         epoch,
         options.reporter,
       );
+      entries = generated.filter((e) => !userPaths.has(e.path));
     }
     const complete = withParentDirectories(entries, view, epoch);
     options.reporter.info(
@@ -238,82 +217,70 @@ export async function buildPlatform(
   return { platform: resolved.platform, layers, created: options.sourceDateEpoch ?? newestPackage };
 }
 
-function accountTable(
-  spec: ImageSpec,
-  baseAccounts: Parameters<typeof buildAccountTable>[1],
-  installed: Map<string, InstalledPackage>,
-): AccountTable {
-  const table = buildAccountTable(spec.user, baseAccounts);
-  if (installed.has("base-files")) {
-    const groups = table.groups as { name: string; gid: number; members: string[] }[];
-    for (const group of baseFilesGroups) {
-      if (!groups.some((g) => g.gid === group.gid || g.name === group.name)) {
-        groups.push({ name: group.name, gid: group.gid, members: [] });
-      }
-    }
-    groups.sort((a, b) => a.gid - b.gid);
-  }
-  return table;
-}
-
-function textEntry(path: string, content: string, mode: number, mtime: number): LayerEntry {
-  const data = new TextEncoder().encode(content);
+/**
+ * Returns the history of the base's `index`-th layer: the base's own line (history entries that
+ * made no layer are skipped when pairing), or imgc's description when the base has none.
+ */
+function baseHistory(
+  history: ImageConfigBlob["history"],
+  index: number,
+  fallback: string,
+): { createdBy: string; created?: number } {
+  const entry = (history ?? []).filter((h) => !h.empty_layer)[index];
+  if (!entry) return { createdBy: fallback };
+  const seconds =
+    entry.created === undefined ? Number.NaN : Math.floor(Date.parse(entry.created) / 1000);
   return {
-    path,
-    type: "file",
-    mode,
-    uid: 0,
-    gid: 0,
-    mtime,
-    size: data.length,
-    content: { kind: "bytes", data },
+    createdBy: entry.created_by ?? fallback,
+    ...(Number.isSafeInteger(seconds) && seconds >= 0 ? { created: seconds } : {}),
   };
 }
 
-function generatedEntries(
-  spec: ImageSpec,
-  accounts: AccountTable,
-  packages: InstalledPackage[],
+/**
+ * Moves entries through the symlinks of the layers below: a destination under /bin lands in
+ * /usr/bin when /bin links there, or the layer would replace the link with a folder. A folder
+ * entry whose path is already a link to a folder is dropped, because its children land in the
+ * link's target.
+ */
+function placeEntries(entries: readonly LayerEntry[], view: FilesystemView): LayerEntry[] {
+  const placed: LayerEntry[] = [];
+  for (const entry of entries) {
+    const path = view.resolveParents(entry.path);
+    if (entry.type === "dir" && view.get(path)?.type === "symlink") {
+      const target = view.resolveParents(`${path}/.`).slice(0, -2);
+      if (target !== path && view.get(target)?.type === "dir") continue;
+    }
+    placed.push({ ...entry, path });
+  }
+  return placed;
+}
+
+/**
+ * Rejects a file entry that would replace a folder of the layers below (or a folder entry that
+ * would replace a file): the runtime would delete the whole folder, such as every program in
+ * /usr/bin, which is never what a config means.
+ */
+function checkNoFolderReplaced(
+  entries: readonly LayerEntry[],
   view: FilesystemView,
-  mtime: number,
-  reporter: Reporter,
-): LayerEntry[] {
-  const lists: LayerEntry[][] = [];
-  if (spec.user || packages.length > 0) {
-    lists.push([
-      textEntry("etc/passwd", renderPasswd(accounts), 0o644, mtime),
-      textEntry("etc/group", renderGroup(accounts), 0o644, mtime),
-      // Debian's /etc/shadow is 0640 root:shadow; with no shadow group here, 0600 root.
-      textEntry("etc/shadow", renderShadow(accounts), 0o600, mtime),
-    ]);
+  fileIndex: number,
+): void {
+  const diagnostics: Diagnostic[] = [];
+  for (const entry of entries) {
+    const below = view.get(entry.path);
+    if (!below || (below.type === "dir") === (entry.type === "dir")) continue;
+    const what =
+      below.type === "dir" ? "a folder" : below.type === "symlink" ? "a symlink" : "a file";
+    diagnostics.push({
+      code: Codes.replacesFolder,
+      severity: "error",
+      message: `/${entry.path} is ${what} in the layers below, and this ${entry.type === "dir" ? "folder" : "entry"} would replace it`,
+      path: `files[${fileIndex}].dest`,
+      fix:
+        below.type === "dir"
+          ? `put the file inside the folder, such as /${entry.path}/<name>`
+          : `choose another destination; /${entry.path} already exists`,
+    });
   }
-  if (spec.user) {
-    const home = spec.user.home.slice(1);
-    lists.push([
-      {
-        path: home,
-        type: "dir",
-        mode: 0o700,
-        uid: spec.user.uid,
-        gid: spec.user.gid,
-        mtime,
-        size: 0,
-      },
-    ]);
-  }
-  if (spec.workdir) {
-    const workdir = view.resolveParents(spec.workdir.slice(1));
-    if (!view.has(workdir))
-      lists.push([{ path: workdir, type: "dir", mode: 0o755, uid: 0, gid: 0, mtime, size: 0 }]);
-  }
-  if ((spec.user || packages.length > 0) && !view.has("tmp")) {
-    lists.push([{ path: "tmp", type: "dir", mode: 0o1777, uid: 0, gid: 0, mtime, size: 0 }]);
-  }
-  if (packages.length > 0) {
-    lists.push(dpkgDatabase(packages, mtime));
-    lists.push(caCertificates(packages, mtime));
-    lists.push(alternatives(packages, mtime));
-    for (const warning of unreproducedScripts(packages)) reporter.warn(warning);
-  }
-  return mergeEntries(lists);
+  if (diagnostics.length > 0) throw new DiagnosticError(diagnostics);
 }

@@ -177,7 +177,7 @@ function withoutJsonSchemaKey(config: unknown, configFile: string): unknown {
 }
 
 /** Parses the config's source for locations; YAML and unreadable files get none. */
-function readConfigSource(configFile: string): ConfigSource | undefined {
+export function readConfigSource(configFile: string): ConfigSource | undefined {
   if (![".ts", ".mts", ".cts", ".js", ".mjs", ".cjs", ".json"].includes(path.extname(configFile))) {
     return undefined;
   }

@@ -23,6 +23,7 @@ export const Codes = {
   invalidValue: "IMGC2010",
   unknownOwner: "IMGC2011",
   unsupportedPlatform: "IMGC2012",
+  replacesFolder: "IMGC2013",
 
   unknownPackage: "IMGC3001",
   unsatisfiableDependency: "IMGC3002",

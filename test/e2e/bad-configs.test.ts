@@ -154,6 +154,31 @@ describe("bad configs", () => {
     });
   }
 
+  it("a file over a package folder fails and keeps out/", async () => {
+    const { dir, cacheDir, before } = await projectWithOutput();
+    const config = (cases.find((c) => c.name === "unknown package")?.config() ?? "")
+      .replace('["tol"]', '["tool"]')
+      .replace(
+        'import { copy, debian, defineImage } from "imgc";',
+        'import { copy, debian, defineImage, text } from "imgc";',
+      )
+      .replace(
+        '[copy("./site", "/srv/site")]',
+        '[copy("./site", "/srv/site"), text("/usr/bin", "oops")]',
+      );
+    await writeFile(join(dir, "image.config.ts"), config);
+    const result = await runImgc(["compile", "image.config.ts"], {
+      cwd: dir,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("IMGC2013");
+    expect(result.stderr).toContain("/usr/bin is a folder in the layers below");
+    expect(result.stderr).toContain("(at files[1].dest)");
+    expect(result.stderr).toMatch(/image\.config\.ts:\d+:\d+: error IMGC2013/);
+    expect(await snapshotTree(join(dir, "out"))).toEqual(before);
+  });
+
   it("a corrupt package fails the build and keeps out/", async () => {
     const { dir, cacheDir, before } = await projectWithOutput();
     const config =
