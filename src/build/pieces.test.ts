@@ -59,7 +59,7 @@ describe("planPieces", () => {
     expectContiguous(planPieces(records), streamSize(records));
   });
 
-  it("closes small runs at record ends between 256 KiB and 2 MiB", () => {
+  it("closes small runs at record ends", () => {
     const records = smallRecords(2000);
     const ends = recordEnds(records);
     const pieces = planPieces(records);

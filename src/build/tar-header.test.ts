@@ -154,7 +154,7 @@ describe("encodeTarHeader", () => {
     expect(listing).toContain("-rw-r--r-- app/app");
   });
 
-  it("extracts with GNU tar to the given owners, modes and links", () => {
+  it("extracts owners, modes and links with GNU tar", () => {
     const target = join(work, "extracted");
     execFileSync("mkdir", ["-p", target]);
     execFileSync("tar", ["--numeric-owner", "--same-owner", "-xpf", tarFile, "-C", target]);

@@ -149,11 +149,11 @@ describe("validateConfig", () => {
     expect(spec?.tags).toEqual(["latest"]);
   });
 
-  test("keeps the spec when there are only warnings", () => {
+  test("gives no spec for a decimal mode", () => {
     const config = { name: "a", files: [{ kind: "dir", dest: "/d", mode: 755 }] };
     const { spec, diagnostics } = validateConfig(config, { configFile });
-    expect(diagnostics.map((d) => d.severity)).toEqual(["warning"]);
-    expect(spec?.files).toHaveLength(1);
+    expect(diagnostics.map((d) => d.severity)).toEqual(["error"]);
+    expect(spec).toBeUndefined();
   });
 
   test("reports every mistake with its location", async () => {

@@ -2,7 +2,7 @@
 
 import { compile, lock, plan } from "../compile.js";
 import { checkConfig } from "../check/check-config.js";
-import { DiagnosticError, formatDiagnostic, hasErrors } from "../diagnostics/diagnostic.js";
+import { DiagnosticError, hasErrors } from "../diagnostics/diagnostic.js";
 import { consoleReporter, type LogLevel } from "./console-reporter.js";
 
 /** Options the commands receive from the parser. */
@@ -115,7 +115,6 @@ export async function runCheck(
     return;
   }
   write(stdout, `${result.file}: ok`);
-  void formatDiagnostic;
 }
 
 /** `imgc lock`: resolves and writes the lock; prints its path. */

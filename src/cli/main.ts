@@ -5,7 +5,6 @@ import { Command, CommanderError, Option } from "commander";
 
 import { formatDiagnostic, DiagnosticError } from "../diagnostics/diagnostic.js";
 import { ImgcError } from "../util/errors.js";
-import { runCheck, runCompile, runLock, runPlan } from "./commands.js";
 import { consoleReporter, type LogLevel } from "./console-reporter.js";
 
 /** Exit codes, as documented in the README. */
@@ -20,6 +19,14 @@ export interface GlobalOptions {
   cacheDir?: string;
 }
 
+/**
+ * Loads the commands on first use: they pull in TypeScript, esbuild and openpgp, which `--help`
+ * and usage errors do not need.
+ */
+async function commands(): Promise<typeof import("./commands.js")> {
+  return import("./commands.js");
+}
+
 function logLevel(options: GlobalOptions): LogLevel {
   if (options.quiet) return "quiet";
   return options.verbose ? "verbose" : "normal";
@@ -31,7 +38,11 @@ function withCommonOptions(command: Command): Command {
     .addOption(new Option("-q, --quiet", "print nothing on stderr").env("IMGC_QUIET"))
     .addOption(new Option("-v, --verbose", "print debug detail on stderr").env("IMGC_VERBOSE"))
     .addOption(new Option("--json", "print the result as JSON on stdout").env("IMGC_JSON"))
-    .addOption(new Option("--no-typecheck", "skip the TypeScript type check of the config"))
+    .addOption(
+      new Option("--no-typecheck", "skip the TypeScript type check of the config").env(
+        "IMGC_NO_TYPECHECK",
+      ),
+    )
     .addOption(
       new Option(
         "--cache-dir <dir>",
@@ -69,7 +80,9 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
         new Option("--frozen", "fail instead of changing image.lock.json").env("IMGC_FROZEN"),
       ),
   ).action(async (config: string | undefined, options) => {
-    await runCompile(config, { ...options, logLevel: logLevel(options) }, stdout);
+    await (
+      await commands()
+    ).runCompile(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
 
   withCommonOptions(
@@ -83,7 +96,7 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
         ),
       ),
   ).action(async (config: string | undefined, options) => {
-    await runPlan(config, { ...options, logLevel: logLevel(options) }, stdout);
+    await (await commands()).runPlan(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
 
   withCommonOptions(
@@ -92,7 +105,7 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
       .description("type-check and validate the config only")
       .argument("[config]", "config file or folder"),
   ).action(async (config: string | undefined, options) => {
-    await runCheck(config, { ...options, logLevel: logLevel(options) }, stdout);
+    await (await commands()).runCheck(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
 
   withCommonOptions(
@@ -106,10 +119,67 @@ function buildProgram(stdout: NodeJS.WritableStream): Command {
         ),
       ),
   ).action(async (config: string | undefined, options) => {
-    await runLock(config, { ...options, logLevel: logLevel(options) }, stdout);
+    await (await commands()).runLock(config, { ...options, logLevel: logLevel(options) }, stdout);
   });
 
   return program;
+}
+
+/** Environment variables of on/off options. */
+const booleanVariables = [
+  "IMGC_QUIET",
+  "IMGC_VERBOSE",
+  "IMGC_JSON",
+  "IMGC_TAR",
+  "IMGC_FROZEN",
+  "IMGC_UPDATE",
+  "IMGC_NO_TYPECHECK",
+];
+
+/**
+ * Removes on/off variables set to an "off" value (empty, 0, false, no, off). commander turns an
+ * option on whenever its variable is set, so without this IMGC_FROZEN=0 would freeze the lock.
+ */
+export function dropOffVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of booleanVariables) {
+    const value = env[name];
+    if (value !== undefined && /^(|0|false|no|off)$/i.test(value.trim()))
+      Reflect.deleteProperty(env, name);
+  }
+}
+
+/** Returns true when the command line or the environment asks for JSON output. */
+function wantsJson(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return argv.includes("--json") || env.IMGC_JSON !== undefined;
+}
+
+/** Writes a failure as JSON on stdout, for callers that parse `--json` output. */
+function reportFailureAsJson(
+  error: unknown,
+  exitCode: number,
+  stdout: NodeJS.WritableStream,
+): void {
+  const causes: string[] = [];
+  for (
+    let cause = error instanceof Error ? error.cause : undefined;
+    cause instanceof Error;
+    cause = cause.cause
+  ) {
+    causes.push(cause.message);
+  }
+  const body =
+    error instanceof DiagnosticError
+      ? { ok: false, exitCode, diagnostics: error.diagnostics }
+      : {
+          ok: false,
+          exitCode,
+          error: {
+            message: error instanceof Error ? error.message : String(error),
+            ...(error instanceof ImgcError && error.hint ? { hint: error.hint } : {}),
+            ...(causes.length > 0 ? { causes } : {}),
+          },
+        };
+  stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
 
 /** Prints an error the way the CLI shows it and returns its exit code. */
@@ -141,6 +211,7 @@ export async function main(
   argv: readonly string[],
   stdout: NodeJS.WritableStream = process.stdout,
 ): Promise<number> {
+  dropOffVariables(process.env);
   const program = buildProgram(stdout);
   try {
     await program.parseAsync([...argv], { from: "user" });
@@ -150,7 +221,9 @@ export async function main(
       // --help and --version end with exit code 0; usage mistakes with 2.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalidInput;
     }
-    return reportFailure(error);
+    const exitCode = reportFailure(error);
+    if (wantsJson(argv, process.env)) reportFailureAsJson(error, exitCode, stdout);
+    return exitCode;
   }
 }
 

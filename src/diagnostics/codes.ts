@@ -31,6 +31,7 @@ export const Codes = {
   maintainerScripts: "IMGC3004",
   baseImageNotFound: "IMGC3005",
   noMirror: "IMGC3006",
+  unknownSuite: "IMGC3007",
 
   staleLock: "IMGC4001",
   invalidLock: "IMGC4002",

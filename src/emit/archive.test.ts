@@ -93,7 +93,7 @@ describe("writeArchive", () => {
     archive = (await writeArchive(input)).path;
   });
 
-  it("writes the layout files and manifest.json, sorted, root-owned, at time 0", () => {
+  it("lists sorted, root-owned entries at time 0", () => {
     const hexes = [
       ...new Set(
         input.blobs
@@ -168,7 +168,7 @@ describe("writeArchive", () => {
     );
   });
 
-  it("is read by skopeo as both an OCI and a docker archive", () => {
+  it("reads as OCI and docker archive", () => {
     const amd64 = buildImageFromIndex("amd64");
     const asOci = JSON.parse(
       execFileSync("skopeo", ["inspect", `oci-archive:${archive}:1.0.0`], { encoding: "utf8" }),
@@ -196,7 +196,7 @@ describe("writeArchive", () => {
     expect(statSync(archive).mode & 0o777).toBe(0o644);
   });
 
-  it("leaves the earlier archive as it was when writing fails", async () => {
+  it("keeps the earlier archive on failure", async () => {
     const before = readFileSync(archive);
     const broken: LayoutInput = {
       ...input,

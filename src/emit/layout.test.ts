@@ -150,7 +150,7 @@ describe("writeLayout", () => {
     expect(output.Env).toEqual(["NODE_ENV=production", "PATH=/usr/bin:/bin"]);
   });
 
-  it("unpacks with umoci to the given files, modes, owners and links", () => {
+  it("unpacks with umoci as given", () => {
     const bundle = join(work, "bundle");
     execFileSync("umoci", ["unpack", "--image", `${layoutPath}:latest`, bundle], { stdio: "pipe" });
     const rootfs = join(bundle, "rootfs");
@@ -206,7 +206,7 @@ describe("writeLayout", () => {
     expect(snapshot(again.path)).toEqual(snapshot(layoutPath));
   });
 
-  it("leaves the earlier layout as it was when a build fails", async () => {
+  it("keeps the earlier layout on failure", async () => {
     const before = snapshot(layoutPath);
     const broken: LayoutInput = {
       ...input,
@@ -217,7 +217,7 @@ describe("writeLayout", () => {
     expect(readdirSync(join(work, "out")).sort()).toEqual(["hello"]);
   });
 
-  it("restores the earlier layout left aside by a crash", async () => {
+  it("restores a layout left aside by a crash", async () => {
     const outDir = join(work, "crashed");
     const first = await writeLayout({ ...input, outDir });
     const before = snapshot(first.path);

@@ -58,8 +58,8 @@ async function placeFile(file: LayoutFile, destination: string): Promise<void> {
     await link(source, destination);
     linked = true;
   } catch (error) {
-    // EXDEV: another file system. EPERM, EMLINK, ENOTSUP: the file system refuses the link.
-    if (!isLinkRefusal(error)) throw error;
+    // EXDEV: another file system. EPERM, EMLINK, ENOTSUP, EACCES: the file system rejects the link.
+    if (!cannotLink(error)) throw error;
   }
   if (linked && ((await stat(destination)).mode & 0o777) === FILE_MODE) return;
   if (linked) {
@@ -75,7 +75,7 @@ async function placeFile(file: LayoutFile, destination: string): Promise<void> {
   await chmod(destination, FILE_MODE);
 }
 
-function isLinkRefusal(error: unknown): boolean {
+function cannotLink(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return (
     code === "EXDEV" ||

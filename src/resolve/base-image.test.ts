@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { blobPath, writeOciLayout, type LayerMember } from "../../test/helpers/oci-layout.js";
 import type { BaseSpec } from "../check/spec.js";
+import { DiagnosticError } from "../diagnostics/diagnostic.js";
 import { ImgcError, VerificationError } from "../util/errors.js";
 import { readBaseFilesystem, resolveBaseImage, type BaseImage } from "./base-image.js";
 
@@ -102,10 +103,16 @@ describe("resolveBaseImage", () => {
       { tag: "1.0", layers: [etcLayer] },
       { tag: "1.1", layers: [[{ name: "x" }]] },
     ]);
-    const error = await rejection(resolveBaseImage(layoutBase("9.9"), "linux/amd64"), ImgcError);
-    expect(error.message).toContain(`oci:${join(dir, "layout")}:9.9`);
-    expect(error.message).toContain("not found");
-    expect(error.hint).toContain("1.0, 1.1");
+    const error = await rejection(
+      resolveBaseImage(layoutBase("9.9"), "linux/amd64"),
+      DiagnosticError,
+    );
+    const [diagnostic] = error.diagnostics;
+    expect(diagnostic?.code).toBe("IMGC3005");
+    expect(diagnostic?.path).toBe("base");
+    expect(diagnostic?.message).toContain(`oci:${join(dir, "layout")}:9.9`);
+    expect(diagnostic?.message).toContain("not found");
+    expect(diagnostic?.fix).toContain("1.0, 1.1");
   });
 
   it("several images and no tag", async () => {
@@ -115,26 +122,30 @@ describe("resolveBaseImage", () => {
     ]);
     const error = await rejection(
       resolveBaseImage(layoutBase(undefined), "linux/amd64"),
-      ImgcError,
+      DiagnosticError,
     );
-    expect(error.message).toContain("several images");
-    expect(error.hint).toContain("1.0, 1.1");
+    expect(error.diagnostics[0]?.message).toContain("several images");
+    expect(error.diagnostics[0]?.fix).toContain("1.0, 1.1");
   });
 
   it("empty layout without a tag", async () => {
     await writeOciLayout(join(dir, "layout"), []);
     const error = await rejection(
       resolveBaseImage(layoutBase(undefined), "linux/amd64"),
-      ImgcError,
+      DiagnosticError,
     );
-    expect(error.message).toContain(join(dir, "layout"));
-    expect(error.message).toContain("no image");
+    expect(error.diagnostics[0]?.message).toContain(join(dir, "layout"));
+    expect(error.diagnostics[0]?.message).toContain("no image");
   });
 
   it("folder without index.json", async () => {
-    const error = await rejection(resolveBaseImage(layoutBase("1.0"), "linux/amd64"), ImgcError);
-    expect(error.message).toContain("index.json");
-    expect(error.hint).toContain("oci:DIR:TAG");
+    const error = await rejection(
+      resolveBaseImage(layoutBase("1.0"), "linux/amd64"),
+      DiagnosticError,
+    );
+    expect(error.diagnostics[0]?.code).toBe("IMGC3005");
+    expect(error.diagnostics[0]?.message).toContain("index.json does not exist");
+    expect(error.diagnostics[0]?.fix).toContain("oci:DIR:TAG");
   });
 
   it("nested index picks the platform", async () => {

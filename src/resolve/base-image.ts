@@ -16,6 +16,8 @@ import { FilesystemView } from "../plan/filesystem-view.js";
 import type { BaseAccountFiles } from "../plan/accounts.js";
 import { digestHex, sha256File, sha256Hex, type Digest } from "../util/digest.js";
 import { ImgcError, VerificationError } from "../util/errors.js";
+import { Codes } from "../diagnostics/codes.js";
+import { DiagnosticError } from "../diagnostics/diagnostic.js";
 import { readAll, readTar } from "../util/tar-read.js";
 
 /** One layer of a base image, reused byte for byte. */
@@ -67,14 +69,30 @@ function describeBase(spec: Extract<BaseSpec, { kind: "oci-layout" }>): string {
 async function findTopDescriptor(
   spec: Extract<BaseSpec, { kind: "oci-layout" }>,
 ): Promise<Descriptor> {
+  let text: string;
+  try {
+    text = await readFile(join(spec.path, "index.json"), "utf8");
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === "ENOENT";
+    if (!missing)
+      throw new ImgcError(`base image ${describeBase(spec)}: cannot read index.json`, {
+        cause: error,
+      });
+    throw baseNotFound(
+      `base image ${describeBase(spec)} not found: ${join(spec.path, "index.json")} does not exist`,
+      "point base at an OCI layout folder, such as one made by `imgc compile` or `skopeo copy … oci:DIR:TAG`",
+    );
+  }
   let index: ImageIndex;
   try {
-    index = JSON.parse(await readFile(join(spec.path, "index.json"), "utf8")) as ImageIndex;
+    index = JSON.parse(text) as ImageIndex;
   } catch (error) {
-    throw new ImgcError(`base image ${describeBase(spec)}: no readable OCI layout index.json`, {
+    throw new ImgcError(`base image ${describeBase(spec)}: index.json is not valid JSON`, {
       cause: error,
-      hint: "point base at a folder made by `imgc compile`, `skopeo copy … oci:DIR:TAG` or similar",
     });
+  }
+  if (!Array.isArray(index?.manifests)) {
+    throw new ImgcError(`base image ${describeBase(spec)}: index.json has no manifests list`);
   }
   const tagged = index.manifests.filter((d) =>
     spec.tag === undefined ? true : d.annotations?.[Annotations.refName] === spec.tag,
@@ -83,18 +101,28 @@ async function findTopDescriptor(
   if (unique.size === 1 && tagged[0]) return tagged[0];
   const tags = index.manifests.map((d) => d.annotations?.[Annotations.refName]).filter(Boolean);
   if (unique.size === 0 && spec.tag === undefined) {
-    throw new ImgcError(`base image ${describeBase(spec)}: the layout contains no image`, {
-      hint: "point base at a layout that contains an image",
-    });
+    throw baseNotFound(
+      `base image ${describeBase(spec)}: the layout contains no image`,
+      "point base at a layout that contains an image",
+    );
   }
   if (unique.size === 0) {
-    throw new ImgcError(`base image ${describeBase(spec)}: tag not found in the layout`, {
-      hint: `tags in the layout: ${tags.join(", ") || "(none)"}`,
-    });
+    throw baseNotFound(
+      `base image ${describeBase(spec)}: tag ${JSON.stringify(spec.tag)} not found in the layout`,
+      `use one of the layout's tags: ${tags.join(", ") || "(none)"}`,
+    );
   }
-  throw new ImgcError(`base image ${describeBase(spec)}: the layout holds several images`, {
-    hint: `name one with a tag: ${tags.join(", ")}`,
-  });
+  throw baseNotFound(
+    `base image ${describeBase(spec)}: the layout holds several images`,
+    `name one with a tag: ${tags.join(", ")}`,
+  );
+}
+
+/** A base that the config names but that is not there: a config mistake (exit 2). */
+function baseNotFound(message: string, fix: string): DiagnosticError {
+  return new DiagnosticError([
+    { code: Codes.baseImageNotFound, severity: "error", message, path: "base", fix },
+  ]);
 }
 
 /** Resolves the base image for `platform`, or returns undefined for `scratch`. */

@@ -5,10 +5,12 @@ import type { ImageSpec } from "../check/spec.js";
 import type { Platform } from "../config/types.js";
 import { Codes } from "../diagnostics/codes.js";
 import { DiagnosticError, hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
+import { HttpStatusError } from "../util/http.js";
 import type { Reporter } from "../util/reporter.js";
 import { resolveBaseImage, type BaseImage } from "./base-image.js";
 import { debianMirrorFromHost } from "./debian/host-sources.js";
 import { loadDebianIndex } from "./debian/index.js";
+import { suggestNames } from "./debian/suggest-names.js";
 import { resolveDebianPackages, toLockedPackage } from "./debian/resolver.js";
 import type { ReleasePin } from "./debian/types.js";
 import { dependencyEdges } from "./dependency-edges.js";
@@ -78,6 +80,40 @@ function sameLock(a: Lockfile | undefined, b: Lockfile): boolean {
   return a !== undefined && canonicalJson(a) === canonicalJson(b);
 }
 
+/** Debian's suite names and codenames, for "did you mean" when a suite is not on the mirror. */
+const knownSuites = [
+  "stable",
+  "testing",
+  "unstable",
+  "oldstable",
+  "sid",
+  "forky",
+  "trixie",
+  "bookworm",
+  "bullseye",
+  "buster",
+  "trixie-updates",
+  "bookworm-updates",
+  "trixie-backports",
+  "bookworm-backports",
+];
+
+/** Turns a 404 for the suite's InRelease into a config diagnostic; returns undefined otherwise. */
+function suiteNotFound(error: unknown, mirror: string, suite: string): DiagnosticError | undefined {
+  if (!(error instanceof HttpStatusError) || error.status !== 404) return undefined;
+  if (!error.url.endsWith(`/dists/${suite}/InRelease`)) return undefined;
+  const [suggestion] = suggestNames(suite, knownSuites);
+  return new DiagnosticError([
+    {
+      code: Codes.unknownSuite,
+      severity: "error",
+      message: `suite ${JSON.stringify(suite)} not found on ${mirror} (no dists/${suite}/InRelease)`,
+      path: "packages.suite",
+      fix: `${suggestion && suggestion !== suite ? `did you mean ${JSON.stringify(suggestion)}? ` : ""}use a suite this mirror has, such as "trixie"; security updates live on a separate archive`,
+    },
+  ]);
+}
+
 async function resolveDebian(
   spec: NonNullable<ImageSpec["debian"]>,
   platform: Platform,
@@ -97,6 +133,8 @@ async function resolveDebian(
     keyringPath: spec.keyring,
     cacheDir: options.cacheDir,
     reporter: options.reporter,
+  }).catch((error: unknown) => {
+    throw suiteNotFound(error, mirror, spec.suite) ?? error;
   });
   // An archive without base-files (a third-party repository) gets no implicit packages.
   const implicit = implicitPackages.filter(

@@ -20,6 +20,19 @@ export interface HttpOptions {
 
 const userAgent = "imgc/0.1";
 
+/** A request the server answered with an error status that retrying does not fix. */
+export class HttpStatusError extends ImgcError {
+  constructor(
+    readonly url: string,
+    readonly status: number,
+    statusText: string,
+    hint: string | undefined,
+  ) {
+    super(`GET ${url} failed: HTTP ${status} ${statusText}`, hint === undefined ? {} : { hint });
+    this.name = "HttpStatusError";
+  }
+}
+
 function isRetryable(status: number): boolean {
   return status === 429 || status >= 500;
 }
@@ -42,12 +55,14 @@ async function getWithRetries(url: string, options: HttpOptions): Promise<Respon
     if (response?.ok) return response;
     if (response && !isRetryable(response.status)) {
       await response.body?.cancel();
-      throw new ImgcError(`GET ${url} failed: HTTP ${response.status} ${response.statusText}`, {
-        hint:
-          response.status === 404
-            ? "the file is not on the mirror; if the lock pins it, run `imgc lock --update`"
-            : undefined,
-      });
+      throw new HttpStatusError(
+        url,
+        response.status,
+        response.statusText,
+        response.status === 404
+          ? "the file is not on the mirror; if the lock pins it, run `imgc lock --update`"
+          : undefined,
+      );
     }
     if (attempt >= retries) {
       await response?.body?.cancel();

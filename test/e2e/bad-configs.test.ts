@@ -154,6 +154,24 @@ describe("bad configs", () => {
     });
   }
 
+  it("a suite the mirror lacks fails and keeps out/", async () => {
+    const { dir, cacheDir, before } = await projectWithOutput();
+    const config = (cases.find((c) => c.name === "unknown package")?.config() ?? "")
+      .replace('["tol"]', '["tool"]')
+      .replace(`suite: ${JSON.stringify(fixture.suite)}`, 'suite: "trixy"');
+    await writeFile(join(dir, "image.config.ts"), config);
+    const result = await runImgc(["compile", "image.config.ts"], {
+      cwd: dir,
+      env: { IMGC_CACHE_DIR: cacheDir },
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("IMGC3007");
+    expect(result.stderr).toContain('suite "trixy" not found');
+    expect(result.stderr).toContain('did you mean "trixie"?');
+    expect(result.stderr).toContain("(at packages.suite)");
+    expect(await snapshotTree(join(dir, "out"))).toEqual(before);
+  });
+
   it("a file over a package folder fails and keeps out/", async () => {
     const { dir, cacheDir, before } = await projectWithOutput();
     const config = (cases.find((c) => c.name === "unknown package")?.config() ?? "")

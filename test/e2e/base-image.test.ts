@@ -92,9 +92,9 @@ async function manifestOf(
   };
 }
 
-function expectFailure(result: ImgcRun, texts: string[]): void {
+function expectFailure(result: ImgcRun, texts: string[], exitCode = 1): void {
   expect(result.stderr).not.toContain("unexpected failure");
-  expect(result.code).toBe(1);
+  expect(result.code).toBe(exitCode);
   for (const text of texts) expect(result.stderr).toContain(text);
   expect(result.stdout).toBe("");
 }
@@ -183,11 +183,16 @@ describe("image on an imgc base", () => {
 describe("base image failures", () => {
   it("missing tag", async () => {
     const dir = await project("missing-tag", configB(`oci:${layoutA}:9.9`, "missing-tag"));
-    expectFailure(await compile(dir), [
-      `oci:${layoutA}:9.9`,
-      "tag not found",
-      "hint: tags in the layout: 1.0",
-    ]);
+    expectFailure(
+      await compile(dir),
+      [
+        `oci:${layoutA}:9.9`,
+        'tag "9.9" not found',
+        "IMGC3005",
+        "fix: use one of the layout's tags: 1.0",
+      ],
+      2,
+    );
   });
 
   it("several images and no tag", async () => {
@@ -197,7 +202,7 @@ describe("base image failures", () => {
       { tag: "2.0", layers: [[{ name: "two", content: "2" }]] },
     ]);
     const dir = await project("several-no-tag", configB(`oci:${layout}`, "several-no-tag"));
-    expectFailure(await compile(dir), ["several images", "hint: name one with a tag: 1.0, 2.0"]);
+    expectFailure(await compile(dir), ["several images", "fix: name one with a tag: 1.0, 2.0"], 2);
   });
 
   it("tampered layer blob", async () => {

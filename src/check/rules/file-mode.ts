@@ -2,7 +2,7 @@
 
 import { Codes } from "../../diagnostics/codes.js";
 import type { ConfigPath } from "../config-path.js";
-import { reportError, reportWarning, type RuleContext } from "./context.js";
+import { reportError, type RuleContext } from "./context.js";
 import { reportWrongType, subject } from "./values.js";
 
 /** Default permission bits: the usual modes of regular files and directories under umask 022. */
@@ -41,27 +41,28 @@ export function readMode(
     );
     return undefined;
   }
-  warnDecimalMode(context, value, configPath);
+  if (isDecimalMode(value)) {
+    const decimal = String(value);
+    reportError(
+      context,
+      Codes.invalidValue,
+      configPath,
+      `${subject(configPath)} ${decimal} is the decimal number ${decimal}, which is mode ${formatMode(value)}`,
+      `Write the mode in octal: 0o${decimal}.`,
+    );
+    return undefined;
+  }
   return value;
 }
 
 /**
- * Warns about modes such as 644 or 755 written without `0o`: as decimals they are valid but
- * odd modes (644 is 0o1204, sticky and not readable by its owner). Only 512..777 is checked,
- * because lower decimals with octal digits, such as 420 (0o644), are real modes written in decimal.
+ * Returns true for modes such as 644 or 755 written without `0o`. As decimals they are odd modes
+ * (644 is 0o1204: sticky, and the owner cannot read the file), so they are rejected. Only
+ * 512..777 is checked, because lower decimals with octal digits, such as 420 (0o644), are real
+ * modes written in decimal.
  */
-function warnDecimalMode(context: RuleContext, mode: number, configPath: ConfigPath): void {
-  const decimal = String(mode);
-  if (mode < 512 || mode > 777 || !/^[0-7]+$/.test(decimal)) {
-    return;
-  }
-  reportWarning(
-    context,
-    Codes.invalidValue,
-    configPath,
-    `${subject(configPath)} ${decimal} is the decimal number ${decimal}, which is mode ${formatMode(mode)}`,
-    `Write the mode in octal: 0o${decimal}.`,
-  );
+function isDecimalMode(mode: number): boolean {
+  return mode >= 512 && mode <= 777 && /^[0-7]+$/.test(String(mode));
 }
 
 function formatMode(mode: number): string {

@@ -146,6 +146,44 @@ describe("copy sources", () => {
   });
 });
 
+describe("copy destinations ending in /", () => {
+  test("copies a file into the folder", async () => {
+    const folder = await writeFixture({ "bin/tool": "#!/bin/sh\n", "tree/a": "" });
+    const configFile = path.join(folder, "image.config.ts");
+    const files = [
+      { kind: "copy", src: "bin/tool", dest: "/opt/tools/" },
+      { kind: "copy", src: "bin/tool", dest: "/" },
+      { kind: "copy", src: "bin/tool", dest: "/usr/local/bin/tool" },
+    ];
+    const { spec, diagnostics } = validateConfig({ name: "a", files }, { configFile });
+    expect(diagnostics).toEqual([]);
+    expect(spec?.files.map((file) => file.dest)).toEqual([
+      "opt/tools/tool",
+      "tool",
+      "usr/local/bin/tool",
+    ]);
+  });
+
+  test("copies a tree to the folder itself", async () => {
+    const folder = await writeFixture({ "tree/a": "" });
+    const configFile = path.join(folder, "image.config.ts");
+    const files = [{ kind: "copy", src: "tree", dest: "/srv/tree/" }];
+    const { spec } = validateConfig({ name: "a", files }, { configFile });
+    expect(spec?.files[0]?.dest).toBe("srv/tree");
+  });
+
+  test("finds a clash after joining", async () => {
+    const folder = await writeFixture({ "bin/tool": "" });
+    const configFile = path.join(folder, "image.config.ts");
+    const files = [
+      { kind: "copy", src: "bin/tool", dest: "/opt/" },
+      { kind: "text", dest: "/opt/tool", content: "" },
+    ];
+    const { diagnostics } = validateConfig({ name: "a", files }, { configFile });
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([["IMGC2007", "files[1].dest"]]);
+  });
+});
+
 describe("file entries", () => {
   test("suggests a kind", () => {
     const [diagnostic] = diagnosticsOf([{ kind: "txt", dest: "/a", content: "" }]);
@@ -215,9 +253,10 @@ describe("file modes", () => {
     expect(codesOf([dir("/a", { mode: "0755" })])).toEqual([["IMGC2003", "files[0].mode"]]);
   });
 
-  test("warns about a decimal mode", () => {
+  test("rejects a decimal mode", () => {
     const [diagnostic] = diagnosticsOf([text("/a", { mode: 644 })]);
-    expect(diagnostic?.severity).toBe("warning");
+    expect(diagnostic?.severity).toBe("error");
+    expect(diagnostic?.path).toBe("files[0].mode");
     expect(diagnostic?.fix).toContain("0o644");
   });
 

@@ -150,10 +150,29 @@ function readCopy(
   if (src === undefined || dest === undefined || mode === null || dirMode === undefined) {
     return entryResult("copy", dest, undefined);
   }
+  // As with `docker build` COPY, a destination ending in "/" is a folder to copy the file into.
+  const into = typeof entry["dest"] === "string" && entry["dest"].endsWith("/");
+  const target =
+    into && statSync(src, { throwIfNoEntry: false })?.isFile()
+      ? joinImagePath(dest, path.basename(src))
+      : dest;
   if (owner === undefined || exclude === undefined) {
     return entryResult("copy", dest, undefined);
   }
-  return entryResult("copy", dest, { kind: "copy", src, dest, mode, dirMode, owner, exclude });
+  return entryResult("copy", target, {
+    kind: "copy",
+    src,
+    dest: target,
+    mode,
+    dirMode,
+    owner,
+    exclude,
+  });
+}
+
+/** Joins a relative image path (where "." is the root) and a name. */
+function joinImagePath(folder: string, name: string): string {
+  return folder === "." ? name : `${folder}/${name}`;
 }
 
 function readText(

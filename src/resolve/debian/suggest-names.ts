@@ -1,5 +1,4 @@
-// "Did you mean" suggestions for a package name that is not in the index. The only file that
-// imports fastest-levenshtein.
+// "Did you mean" suggestions for a package or suite name that the archive does not have.
 
 import { distance } from "fastest-levenshtein";
 import { compareCodeUnits } from "./sort-order.js";
