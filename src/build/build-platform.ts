@@ -133,7 +133,7 @@ export async function buildPlatform(
     [...installed.values()].flatMap((p) => p.unpacked.entries.map((e) => e.path)),
   );
 
-  const userPaths = new Set<string>();
+  const userEntries = new Map<string, LayerEntry>();
   const layers: BuiltLayer[] = [];
   for (const planned of plan.layers) {
     const createdBy = describeLayer(planned);
@@ -179,7 +179,7 @@ export async function buildPlatform(
         const resolvedEntries = await resolveFileEntries(file, epoch);
         const placed = placeEntries(resolvedEntries, view);
         checkNoFolderReplaced(placed, view, index);
-        for (const entry of placed) userPaths.add(entry.path);
+        for (const entry of placed) userEntries.set(entry.path, entry);
         lists.push(placed);
       }
       entries = mergeEntries(lists);
@@ -192,8 +192,9 @@ export async function buildPlatform(
         view,
         epoch,
         options.reporter,
+        [...userEntries.values()],
       );
-      entries = generated.filter((e) => !userPaths.has(e.path));
+      entries = generated.filter((e) => !userEntries.has(e.path));
     }
     const complete = withParentDirectories(entries, view, epoch);
     options.reporter.info(

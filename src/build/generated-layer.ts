@@ -1,6 +1,8 @@
 // The generated layer's contents: account files, the home folder, the working directory, /tmp,
 // and the dpkg database and maintainer-script effects of the installed packages.
 
+import { closeSync, openSync, readSync } from "node:fs";
+
 import type { ImageSpec } from "../check/spec.js";
 import {
   buildAccountTable,
@@ -18,6 +20,7 @@ import {
   dpkgDatabase,
   unreproducedScripts,
 } from "../resolve/debian/install.js";
+import type { LocalCertificate } from "../resolve/debian/ca-certificates.js";
 import type { InstalledPackage } from "../resolve/debian/types.js";
 import type { Reporter } from "../util/reporter.js";
 import type { LayerEntry } from "./layer-entry.js";
@@ -56,6 +59,36 @@ function textEntry(path: string, content: string, mode: number, mtime: number): 
   };
 }
 
+const localCertificatesDir = "usr/local/share/ca-certificates/";
+
+/** Reads the certificates the config's files put under /usr/local/share/ca-certificates. */
+function localCertificates(entries: readonly LayerEntry[]): LocalCertificate[] {
+  return entries
+    .filter(
+      (e) =>
+        e.type === "file" && e.path.startsWith(localCertificatesDir) && e.path.endsWith(".crt"),
+    )
+    .map((e) => ({
+      name: e.path.slice(localCertificatesDir.length),
+      content: readEntryContent(e),
+    }));
+}
+
+/** Reads a regular file entry's content; certificates are small, so whole reads are fine. */
+function readEntryContent(entry: LayerEntry): Uint8Array {
+  const source = entry.content;
+  if (source === undefined) return new Uint8Array();
+  if (source.kind === "bytes") return source.data;
+  const buffer = Buffer.alloc(source.size);
+  const fd = openSync(source.path, "r");
+  try {
+    readSync(fd, buffer, 0, source.size, source.offset);
+  } finally {
+    closeSync(fd);
+  }
+  return buffer;
+}
+
 /** Returns the entries of the generated layer. */
 export function generatedEntries(
   spec: ImageSpec,
@@ -64,6 +97,8 @@ export function generatedEntries(
   view: FilesystemView,
   mtime: number,
   reporter: Reporter,
+  /** Entries the config's files put in the image, for the certificates they add. */
+  userEntries: readonly LayerEntry[],
 ): LayerEntry[] {
   const lists: LayerEntry[][] = [];
   if (spec.user || packages.length > 0) {
@@ -98,7 +133,7 @@ export function generatedEntries(
   }
   if (packages.length > 0) {
     lists.push(dpkgDatabase(packages, mtime));
-    lists.push(caCertificates(packages, mtime));
+    lists.push(caCertificates(packages, mtime, localCertificates(userEntries)));
     lists.push(alternatives(packages, mtime));
     for (const warning of unreproducedScripts(packages)) reporter.warn(warning);
   }

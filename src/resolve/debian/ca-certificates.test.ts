@@ -57,6 +57,20 @@ describe("caCertificates", () => {
     ]);
   });
 
+  it("appends local certificates after the packaged ones", () => {
+    const local = [
+      { name: "corp/z-proxy.crt", content: Buffer.from(pem("Z")) },
+      { name: "corp/a-root.crt", content: Buffer.from(`${pem("L")}\n`) },
+    ];
+    const entries = caCertificates([caPackage()], 0, local);
+    const bundle = text(entries, "etc/ssl/certs/ca-certificates.crt") ?? "";
+    expect(bundle.endsWith(`${pem("U")}\n${pem("L")}\n${pem("Z")}\n`)).toBe(true);
+    const link = entries.find((e) => e.path === "etc/ssl/certs/a-root.pem");
+    expect(link?.linkname).toBe("/usr/local/share/ca-certificates/corp/a-root.crt");
+    const conf = text(entries, "etc/ca-certificates.conf") ?? "";
+    expect(conf).not.toContain("corp/");
+  });
+
   it("concatenates the bundle in conf order, each ending with a newline", () => {
     const bundle = text(caCertificates([caPackage()], 0), "etc/ssl/certs/ca-certificates.crt");
     expect(bundle).toBe(`${pem("A")}\n${pem("N")}\n${pem("B")}\n${pem("U")}\n`);

@@ -79,11 +79,20 @@ export function pemLinkName(name: string): string {
   return `${base.replace(/ /g, "_").replace(/[()]/g, "=").replace(/,/g, "_")}.pem`;
 }
 
+/** A certificate the config adds under /usr/local/share/ca-certificates. */
+export interface LocalCertificate {
+  /** Path relative to /usr/local/share/ca-certificates, ending in `.crt`. */
+  name: string;
+  content: Uint8Array;
+}
+
+const localCertificatesDir = "usr/local/share/ca-certificates/";
+
 /** Concatenates the certificates, adding a final newline where one is missing (`sed '$a\'`). */
-function buildBundle(certificates: readonly Certificate[]): Uint8Array {
+function buildBundle(certificates: readonly { content: Uint8Array }[]): Uint8Array {
   const parts: Buffer[] = [];
   for (const { content } of certificates) {
-    parts.push(content);
+    parts.push(Buffer.from(content));
     if (content.length > 0 && content[content.length - 1] !== 0x0a) parts.push(Buffer.from("\n"));
   }
   return Buffer.concat(parts);
@@ -111,18 +120,35 @@ function textFile(path: string, data: Uint8Array, mtime: number): LayerEntry {
  * NOTE: the OpenSSL subject-hash links (`<hash>.0 → <name>.pem`, made by `openssl rehash`) are
  * not created. OpenSSL's default CA file on Debian, /usr/lib/ssl/cert.pem from the openssl
  * package, links to the bundle. Only programs that use /etc/ssl/certs as a CApath need them.
+ *
+ * `local` are the config's own certificates under /usr/local/share/ca-certificates, which
+ * update-ca-certificates appends to the bundle after the packaged ones, sorted by name, and
+ * links as `<name>.pem`; they are not listed in the conf file.
  */
-export function caCertificates(packages: readonly InstalledPackage[], mtime: number): LayerEntry[] {
+export function caCertificates(
+  packages: readonly InstalledPackage[],
+  mtime: number,
+  local: readonly LocalCertificate[] = [],
+): LayerEntry[] {
   if (!packages.some(({ locked }) => locked.name === "ca-certificates")) return [];
   const certificates = findCertificates(packages);
   const conf = confHeader + certificates.map(({ name }) => `${name}\n`).join("");
+  const localSorted = [...local].sort((a, b) =>
+    Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)),
+  );
 
   const links = new Map<string, string>();
   for (const { name } of certificates) links.set(pemLinkName(name), `/${certificatesDir}${name}`);
+  for (const { name } of localSorted)
+    links.set(pemLinkName(name), `/${localCertificatesDir}${name}`);
 
   const entries: LayerEntry[] = [
     textFile("etc/ca-certificates.conf", Buffer.from(conf), mtime),
-    textFile("etc/ssl/certs/ca-certificates.crt", buildBundle(certificates), mtime),
+    textFile(
+      "etc/ssl/certs/ca-certificates.crt",
+      buildBundle([...certificates, ...localSorted]),
+      mtime,
+    ),
   ];
   for (const [link, target] of links) {
     entries.push({
