@@ -1,12 +1,14 @@
 // Benchmarks imgc's layer writer against tar | pigz and umoci on the fixed 200 MB test tree.
 //
-//   node bench/layer-build.mjs [--rounds N] [--work DIR] [--tree DIR] [--sync]
+//   node bench/layer-build.mjs [--rounds N] [--work DIR] [--tree DIR] [--peers DIR] [--sync]
 //
 // Each round runs, in alternating order, three whole processes from a cold start (no layer
 // cache): imgc's writeLayer on the tree, `tar --sort=name … | pigz -6 -p 2`, and umoci's build
 // (init, new, unpack, cp -a, repack) when umoci is installed. It prints a markdown table with the
-// median and range of each, and the median of the per-round ratios to imgc. `--sync` adds each
-// run's own flush to its time. Needs pigz (`apt-get install pigz`) and esbuild (a dependency).
+// median and range of each, and the median of the per-round ratios of its time to imgc's.
+// `--sync` adds each run's own flush to its time. `--peers` is the folder with gen-tree.mjs and
+// umoci/build.sh (default: /work/shared/bench/peers). Needs pigz (`apt-get install pigz`) and
+// esbuild (a dependency).
 
 import { execFileSync, spawnSync } from "node:child_process";
 import {
@@ -25,8 +27,10 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const repository = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const peers = "/work/shared/bench/peers";
 const options = parseArguments(process.argv.slice(2));
+const peers = options.peers;
+/** The writer, bundled inside the repository so that its external packages (pako) resolve. */
+const bundle = join(repository, "node_modules/.cache/imgc-bench/layer-writer.mjs");
 
 if (options.runWriter) {
   await runWriter(options.runWriter.tree, options.runWriter.blobDir);
@@ -39,6 +43,7 @@ function parseArguments(argv) {
     rounds: 5,
     work: join(tmpdir(), "imgc-bench"),
     tree: undefined,
+    peers: "/work/shared/bench/peers",
     sync: false,
     runWriter: undefined,
   };
@@ -47,6 +52,7 @@ function parseArguments(argv) {
     if (flag === "--rounds") parsed.rounds = Number(argv[++index]);
     else if (flag === "--work") parsed.work = argv[++index];
     else if (flag === "--tree") parsed.tree = argv[++index];
+    else if (flag === "--peers") parsed.peers = argv[++index];
     else if (flag === "--sync") parsed.sync = true;
     else if (flag === "--run-writer")
       parsed.runWriter = { tree: argv[++index], blobDir: argv[++index] };
@@ -58,7 +64,7 @@ function parseArguments(argv) {
 /** Runs one measured imgc build: walks the tree, writes one layer and prints the result as JSON. */
 async function runWriter(tree, blobDir) {
   const started = process.hrtime.bigint();
-  const { writeLayer } = await import(process.env.IMGC_BENCH_BUNDLE);
+  const { writeLayer } = await import(bundle);
   const entries = walkTree(tree, "data");
   const layer = await writeLayer(entries, { names: { user: () => "", group: () => "" }, blobDir });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -132,8 +138,6 @@ async function compare() {
   const tree = options.tree ?? join(options.work, "tree");
   if (!existsSync(tree))
     execFileSync("node", [join(peers, "gen-tree.mjs"), tree, "1"], { stdio: "inherit" });
-  // The bundle sits inside the repository so that its external packages (pako) resolve.
-  const bundle = join(repository, "node_modules/.cache/imgc-bench/layer-writer.mjs");
   await build({
     entryPoints: [join(repository, "src/build/layer-writer.ts")],
     bundle: true,
@@ -182,7 +186,7 @@ async function compare() {
   const lines = [
     `Machine: ${cpus().length} × ${cpus()[0]?.model ?? "?"}, Node ${process.version}; ${options.rounds} rounds after 1 warm-up, order alternating${options.sync ? ", each run timed with its own sync" : ""}; ${noisy} runs started without 1 s under 10 % CPU.`,
     "",
-    "| what | median s | min–max s | ratio to imgc, median of pairs (min–max) |",
+    "| what | median s | min–max s | time / imgc's time, median of rounds (min–max) |",
     "| --- | --- | --- | --- |",
   ];
   for (const [index, contender] of contenders.entries()) {
@@ -208,13 +212,7 @@ function timeImgc(tree, dir) {
   const output = execFileSync(
     "node",
     [fileURLToPath(import.meta.url), "--run-writer", tree, join(dir, "blobs")],
-    {
-      encoding: "utf8",
-      env: {
-        ...process.env,
-        IMGC_BENCH_BUNDLE: join(repository, "node_modules/.cache/imgc-bench/layer-writer.mjs"),
-      },
-    },
+    { encoding: "utf8" },
   );
   if (options.sync) execFileSync("sync");
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -58,24 +58,64 @@ export interface BuildOptions {
 /** Number of packages fetched and unpacked at once. */
 const fetchConcurrency = 4;
 
-async function fetchAndUnpack(
+/**
+ * Starts fetching and unpacking every package, `fetchConcurrency` at a time in the order given,
+ * and returns a promise per package. The build awaits a layer's packages only when it gets to
+ * that layer, so unpacking later packages overlaps compressing earlier layers.
+ */
+function startFetchAndUnpack(
   packages: readonly LockedDebianPackage[],
   options: BuildOptions,
-): Promise<Map<string, InstalledPackage>> {
-  const result = new Map<string, InstalledPackage>();
+): Map<string, Promise<InstalledPackage>> {
   const queue = [...packages];
+  const waiting = new Map<
+    string,
+    { resolve: (p: InstalledPackage) => void; reject: (e: unknown) => void }
+  >();
+  const result = new Map<string, Promise<InstalledPackage>>();
+  for (const pkg of packages) {
+    const promise = new Promise<InstalledPackage>((resolve, reject) =>
+      waiting.set(pkg.name, { resolve, reject }),
+    );
+    // Failures surface where the build awaits the package; this only keeps Node from calling an
+    // early failure unhandled.
+    promise.catch(() => undefined);
+    result.set(pkg.name, promise);
+  }
   const worker = async () => {
     for (let pkg = queue.shift(); pkg; pkg = queue.shift()) {
-      const debPath = await fetchDeb(pkg, {
-        cacheDir: options.cacheDir,
-        reporter: options.reporter,
-      });
-      const unpacked = await unpackDeb(debPath, pkg.sha256, { cacheDir: options.cacheDir });
-      result.set(pkg.name, { locked: pkg, unpacked });
+      const settle = waiting.get(pkg.name);
+      try {
+        const debPath = await fetchDeb(pkg, {
+          cacheDir: options.cacheDir,
+          reporter: options.reporter,
+        });
+        const unpacked = await unpackDeb(debPath, pkg.sha256, { cacheDir: options.cacheDir });
+        settle?.resolve({ locked: pkg, unpacked });
+      } catch (error) {
+        settle?.reject(error);
+        // Stop taking new packages: the build fails at the first package it awaits that failed.
+        queue.length = 0;
+        for (const rest of waiting.values()) rest.reject(error);
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(fetchConcurrency, queue.length) }, worker));
+  for (let i = 0; i < Math.min(fetchConcurrency, packages.length); i++) void worker();
   return result;
+}
+
+/** Orders packages as the plan's layers use them, so the first layer's are unpacked first. */
+function inLayerOrder(
+  plan: PlatformPlan,
+  packages: readonly LockedDebianPackage[],
+): LockedDebianPackage[] {
+  const byName = new Map(packages.map((p) => [p.name, p]));
+  const ordered = plan.layers.flatMap((layer) => (layer.kind === "packages" ? layer.packages : []));
+  const seen = new Set(ordered);
+  return [
+    ...ordered.map((name) => byName.get(name)).filter((p) => p !== undefined),
+    ...packages.filter((p) => !seen.has(p.name)),
+  ];
 }
 
 function packageEntries(installed: InstalledPackage, clamp: number | undefined): LayerEntry[] {
@@ -126,12 +166,9 @@ export async function buildPlatform(
   const base = resolved.base ? await readBaseFilesystem(resolved.base) : undefined;
   const view = base?.view ?? new FilesystemView();
 
-  const installed = await fetchAndUnpack(resolved.packages, options);
-  const accounts = accountTable(spec, base?.accounts ?? {}, installed);
+  const unpacking = startFetchAndUnpack(inLayerOrder(plan, resolved.packages), options);
+  const accounts = accountTable(spec, base?.accounts ?? {}, new Set(unpacking.keys()));
   const names = nameLookups(accounts);
-  const allPackagePaths = new Set(
-    [...installed.values()].flatMap((p) => p.unpacked.entries.map((e) => e.path)),
-  );
 
   const userEntries = new Map<string, LayerEntry>();
   const layers: BuiltLayer[] = [];
@@ -158,17 +195,9 @@ export async function buildPlatform(
       const lists: LayerEntry[][] = [];
       if (planned.skeleton) lists.push(mergedUsrSkeleton(architecture, epoch));
       for (const name of planned.packages) {
-        const pkg = installed.get(name);
-        if (!pkg)
-          throw new Error(
-            `internal error (this is a bug in imgc): package ${name} was not unpacked`,
-          );
-        lists.push(packageEntries(pkg, options.sourceDateEpoch));
-        if (name === "base-files") {
-          lists.push(
-            baseFilesEffects(pkg.unpacked, (p) => allPackagePaths.has(p) || view.has(p), epoch),
-          );
-        }
+        const pending = unpacking.get(name);
+        assert(pending !== undefined, `package ${name} of the plan was never fetched`);
+        lists.push(packageEntries(await pending, options.sourceDateEpoch));
       }
       entries = mergeEntries(lists);
     } else if (planned.kind === "files") {
@@ -184,17 +213,15 @@ export async function buildPlatform(
       }
       entries = mergeEntries(lists);
     } else {
+      const installed = await Promise.all(unpacking.values());
+      const generated = [
+        ...baseFilesLayerEntries(installed, view, epoch),
+        ...generatedEntries(spec, accounts, installed, view, epoch, options.reporter, [
+          ...userEntries.values(),
+        ]),
+      ];
       // What the config's files put somewhere wins over what imgc would generate there.
-      const generated = generatedEntries(
-        spec,
-        accounts,
-        [...installed.values()],
-        view,
-        epoch,
-        options.reporter,
-        [...userEntries.values()],
-      );
-      entries = generated.filter((e) => !userEntries.has(e.path));
+      entries = mergeEntries([generated.filter((e) => !userEntries.has(e.path))]);
     }
     const complete = withParentDirectories(entries, view, epoch);
     options.reporter.info(
@@ -214,8 +241,22 @@ export async function buildPlatform(
     });
   }
 
-  const newestPackage = Math.max(0, ...[...installed.values()].map((p) => p.unpacked.newestMtime));
+  const installed = await Promise.all(unpacking.values());
+  const newestPackage = Math.max(0, ...installed.map((p) => p.unpacked.newestMtime));
   return { platform: resolved.platform, layers, created: options.sourceDateEpoch ?? newestPackage };
+}
+
+/**
+ * Returns base-files' postinst effects, which run after every package is unpacked, so they see
+ * the whole set: postinst creates only what no package or base layer has.
+ */
+function baseFilesLayerEntries(
+  installed: readonly InstalledPackage[],
+  view: FilesystemView,
+  epoch: number,
+): LayerEntry[] {
+  const baseFiles = installed.find((p) => p.locked.name === "base-files");
+  return baseFiles ? baseFilesEffects(baseFiles.unpacked, (p) => view.has(p), epoch) : [];
 }
 
 /**

@@ -30,10 +30,10 @@ import { mergeEntries } from "./merge-entries.js";
 export function accountTable(
   spec: ImageSpec,
   baseAccounts: BaseAccountFiles,
-  installed: Map<string, InstalledPackage>,
+  packageNames: ReadonlySet<string>,
 ): AccountTable {
   const table = buildAccountTable(spec.user, baseAccounts);
-  if (installed.has("base-files")) {
+  if (packageNames.has("base-files")) {
     const groups = table.groups as { name: string; gid: number; members: string[] }[];
     for (const group of baseFilesGroups) {
       if (!groups.some((g) => g.gid === group.gid || g.name === group.name)) {
@@ -93,7 +93,7 @@ function readEntryContent(entry: LayerEntry): Uint8Array {
 export function generatedEntries(
   spec: ImageSpec,
   accounts: AccountTable,
-  packages: InstalledPackage[],
+  packages: readonly InstalledPackage[],
   view: FilesystemView,
   mtime: number,
   reporter: Reporter,

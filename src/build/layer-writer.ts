@@ -1,6 +1,7 @@
 // Writes one layer blob: a deterministic tar stream of the entries, cut into pieces (see
-// pieces.ts), each piece compressed as its own gzip member on the thread pool, the members
-// written in order. The same entries give the same bytes on any machine and Node version.
+// pieces.ts), each piece compressed as its own gzip member in a worker thread, the members
+// written in order. The same entries give the same bytes whatever the machine, Node version,
+// concurrency or timing.
 
 import { createHash } from "node:crypto";
 import { mkdir, open, rename, rm } from "node:fs/promises";
@@ -40,7 +41,7 @@ export interface WriteLayerOptions {
   names: OwnerNames;
   /** Folder the blob is written to, as `<blobDir>/<hex of digest>`. */
   blobDir: string;
-  /** Pieces compressed at once. Default: the number of CPUs. */
+  /** Worker threads that compress pieces, at most one piece each at a time. Default: the CPUs. */
   concurrency?: number;
   reporter?: Reporter;
 }
@@ -61,9 +62,9 @@ export interface WrittenLayer {
 
 /**
  * Writes the layer made of `entries` to `<blobDir>/<hex>` and returns its digests and sizes.
- * The entries must include every parent directory and no path twice; a violation is an internal
- * error. Memory use is bounded by the concurrency, whatever the layer's size: at most 4 pieces of
- * at most 2 MiB per thread wait to be compressed or written.
+ * The entries must include every parent directory and no path twice. A violation is an internal
+ * error. Memory use depends on the concurrency, not on the layer's size: per worker, at most 4
+ * pieces of at most 2 MiB wait to be compressed or written, besides the worker's own buffers.
  */
 export async function writeLayer(
   entries: readonly LayerEntry[],
@@ -73,14 +74,17 @@ export async function writeLayer(
   const concurrency = options.concurrency ?? availableParallelism();
   assert(Number.isInteger(concurrency) && concurrency >= 1, `layer concurrency ${concurrency}`);
 
+  // The compression self-test runs on other threads while the main thread plans the tar.
+  const engine = deflateEngine();
+  // Awaited below. The handler keeps a failure from counting as unhandled if planning throws.
+  engine.catch(() => {});
   const ordered = orderLayerEntries(entries);
   const records = planRecords(ordered, options.names);
   const pieces = planPieces(
     records.map((record) => ({ path: record.entry.path, size: record.size })),
   );
-  const engine = await deflateEngine();
   reporter.debug(
-    `layer: ${ordered.length} entries in ${pieces.length} gzip members (${engine}, ${concurrency} at once)`,
+    `layer: ${ordered.length} entries in ${pieces.length} gzip members (${await engine}, ${concurrency} at once)`,
   );
 
   await mkdir(options.blobDir, { recursive: true });
@@ -104,15 +108,17 @@ export async function writeLayer(
   };
 
   try {
-    // Members finish out of order on the thread pool but are written in piece order.
-    const queue = new OrderedQueue(concurrency, concurrency * QUEUED_PER_THREAD, writeMember);
+    // Each worker gets a second piece to start as soon as it finishes one. Members finish out of
+    // order but are written in piece order.
+    const maxRunning = concurrency * 2;
+    const queue = new OrderedQueue(maxRunning, concurrency * QUEUED_PER_THREAD, writeMember);
     for (const piece of pieces) {
       const input = freeBuffers.pop() ?? Buffer.allocUnsafeSlow(MAX_PIECE_SIZE);
       const data = input.subarray(0, piece.end - piece.start);
       source.fill(data);
       tarHash.update(data);
       uncompressedSize += data.length;
-      await queue.submit(async () => ({ member: await gzipMember(data), input }));
+      await queue.submit(async () => ({ member: await gzipMember(data, concurrency), input }));
     }
     await queue.drain();
 
@@ -123,9 +129,10 @@ export async function writeLayer(
     source.close();
     await output.close().catch(() => {});
     await rm(temporary, { force: true });
-    throw error instanceof ImgcError
-      ? error
-      : new ImgcError(`failed to write a layer blob in ${options.blobDir}`, { cause: error });
+    // File system errors become operational errors. ImgcErrors and internal assertions pass as is.
+    const systemError = (error as NodeJS.ErrnoException).code !== undefined;
+    if (!systemError) throw error;
+    throw new ImgcError(`failed to write a layer blob in ${options.blobDir}`, { cause: error });
   }
 
   const hex = blobHash.digest("hex");

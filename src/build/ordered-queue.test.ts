@@ -57,6 +57,35 @@ describe("OrderedQueue", () => {
     await queue.drain();
   });
 
+  it("starts jobs while a result is being consumed", async () => {
+    const started: number[] = [];
+    let consuming = false;
+    const startedWhileConsuming: number[] = [];
+    const queue = new OrderedQueue<number>(2, 8, async () => {
+      consuming = true;
+      await delay(20);
+      consuming = false;
+    });
+    for (let index = 0; index < 6; index++) {
+      await queue.submit(async () => {
+        started.push(index);
+        if (consuming) startedWhileConsuming.push(index);
+        return index;
+      });
+    }
+    await queue.drain();
+    expect(started).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(startedWhileConsuming.length).toBeGreaterThan(0);
+  });
+
+  it("rethrows a failed consumer", async () => {
+    const queue = new OrderedQueue<number>(2, 4, async () => {
+      throw new Error("write failed");
+    });
+    await queue.submit(async () => 1);
+    await expect(queue.drain()).rejects.toThrow("write failed");
+  });
+
   it("keeps at most maxQueued results waiting", async () => {
     let waiting = 0;
     let peak = 0;

@@ -1,18 +1,21 @@
 // Runs async jobs with a bound on how many run at once, and hands their results to a consumer
 // in submission order. A finished job frees its slot at once, even while an older job still
-// runs, so a slow piece does not leave a core idle; the window bounds what waits to be consumed.
+// runs or a result is being consumed, so a slow piece or a slow write does not leave a core
+// idle. A window bounds the results that wait to be consumed.
 
 interface Job<T> {
   settled: boolean;
+  failed: boolean;
   result?: T;
   error?: unknown;
-  failed: boolean;
 }
 
 /** A bounded, order-keeping job queue. */
 export class OrderedQueue<T> {
   private readonly jobs: Job<T>[] = [];
   private running = 0;
+  private consuming = false;
+  private failure: { error: unknown } | undefined;
   private wake: () => void = () => {};
 
   /**
@@ -47,32 +50,42 @@ export class OrderedQueue<T> {
       .finally(() => {
         job.settled = true;
         this.running--;
+        if (!this.consuming) void this.consumeSettled();
         this.wake();
       });
   }
 
-  /** Waits for every submitted job and consumes the rest of the results. */
+  /** Waits for every submitted job and for the consumer to take every result. */
   async drain(): Promise<void> {
-    await this.waitUntil(() => this.jobs.length === 0);
+    await this.waitUntil(() => this.jobs.length === 0 && !this.consuming);
   }
 
   private async waitUntil(ready: () => boolean): Promise<void> {
     for (;;) {
-      await this.consumeSettled();
+      if (this.failure) throw this.failure.error;
       if (ready()) return;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        // A job may have settled while consumeSettled returned; then there is no wake to wait for.
-        if (this.jobs[0]?.settled || ready()) resolve();
       });
     }
   }
 
+  /** Consumes settled results from the front, in order, until the front job is still running. */
   private async consumeSettled(): Promise<void> {
-    while (this.jobs[0]?.settled) {
-      const job = this.jobs.shift() as Job<T>;
-      if (job.failed) throw job.error;
-      await this.consume(job.result as T);
+    this.consuming = true;
+    try {
+      while (this.jobs[0]?.settled && this.failure === undefined) {
+        const job = this.jobs[0];
+        if (job.failed) throw job.error;
+        await this.consume(job.result as T);
+        this.jobs.shift();
+        this.wake();
+      }
+    } catch (error) {
+      this.failure = { error };
+    } finally {
+      this.consuming = false;
+      this.wake();
     }
   }
 }

@@ -12,7 +12,7 @@ export const END_OF_ARCHIVE_SIZE = 2 * BLOCK_SIZE;
 
 /** One tar header as imgc writes it. */
 export interface TarHeader {
-  /** Relative path without `./` or a trailing `/`; a directory gets its `/` here. */
+  /** Relative path without `./` or a trailing `/`. The encoder adds a directory's `/`. */
   path: string;
   type: EntryType;
   /** Permission bits, `0o7777` at most. */
@@ -21,42 +21,50 @@ export interface TarHeader {
   gid: number;
   /** Whole seconds since the epoch. */
   mtime: number;
-  /** Content size in bytes; 0 for every type but a regular file. */
+  /** Content size in bytes, 0 for every type but a regular file. */
   size: number;
   /** Symlink target, or the path of a hardlink's target entry. */
   linkname?: string;
-  /** User name for `uid` from the image's passwd; empty when unknown. */
+  /** User name for `uid` from the image's passwd, empty when unknown. */
   uname: string;
-  /** Group name for `gid` from the image's group; empty when unknown. */
+  /** Group name for `gid` from the image's group, empty when unknown. */
   gname: string;
 }
 
-const TYPE_FLAGS: Record<EntryType, string> = { file: "0", hardlink: "1", symlink: "2", dir: "5" };
+/** Type flag bytes: "0" regular file, "1" hardlink, "2" symlink, "5" directory. */
+const TYPE_FLAGS: Record<EntryType, number> = {
+  file: 0x30,
+  hardlink: 0x31,
+  symlink: 0x32,
+  dir: 0x35,
+};
+
+/** "ustar\0" then version "00": the POSIX ustar magic. */
+const USTAR_MAGIC = new Uint8Array([0x75, 0x73, 0x74, 0x61, 0x72, 0x00, 0x30, 0x30]);
 
 // Largest values of the ustar numeric fields: 7 octal digits for ids, 11 for size and mtime.
 const MAX_ID_OCTAL = 0o7777777;
 const MAX_SIZE_OCTAL = 0o77777777777;
 const MAX_ID = 0xffffffff;
 
-// A fixed name for every PAX header entry, the one Python's tarfile writes, so that the header
-// bytes depend only on the entry and not on the process that wrote them (GNU tar's default
-// template contains the process id).
+// One fixed name for every PAX header entry, the one Python's tarfile writes, so the name does not
+// depend on where the entry is. Readers that honour PAX never extract it.
 const PAX_ENTRY_NAME = "././@PaxHeader";
 
 const encoder = new TextEncoder();
 
 /**
  * Encodes the header blocks of one entry: a PAX `x` header and its records when a value needs
- * them, then the ustar header. Throws an internal error on a value no tar header can hold.
+ * them, then the ustar header. Throws an internal error on a value that no tar header can contain.
  */
 export function encodeTarHeader(header: TarHeader): Uint8Array {
   checkHeader(header);
 
   const name = header.type === "dir" ? `${header.path}/` : header.path;
-  const nameBytes = encoder.encode(name);
-  const linkBytes = encoder.encode(header.linkname ?? "");
-  const unameBytes = encoder.encode(header.uname);
-  const gnameBytes = encoder.encode(header.gname);
+  const nameBytes = encodeText(name);
+  const linkBytes = encodeText(header.linkname ?? "");
+  const unameBytes = encodeText(header.uname);
+  const gnameBytes = encodeText(header.gname);
   const split = isAscii(nameBytes) ? splitUstarName(nameBytes) : undefined;
 
   // PAX records, by key in byte order, as Go's archive/tar writes them, so the order is fixed.
@@ -69,7 +77,11 @@ export function encodeTarHeader(header: TarHeader): Uint8Array {
   if (header.uid > MAX_ID_OCTAL) records.push(["uid", String(header.uid)]);
   if (!fitsUstarString(unameBytes, 32)) records.push(["uname", header.uname]);
 
-  const ustar = new Uint8Array(BLOCK_SIZE);
+  const paxEntry = records.length === 0 ? undefined : encodePaxEntry(records);
+  const block = new Uint8Array((paxEntry?.length ?? 0) + BLOCK_SIZE);
+  if (paxEntry !== undefined) block.set(paxEntry, 0);
+  const ustar = block.subarray(block.length - BLOCK_SIZE);
+
   const { prefix, base } = split ?? fallbackName(nameBytes);
   ustar.set(base, 0);
   writeOctal(ustar, 100, 8, header.mode);
@@ -77,18 +89,16 @@ export function encodeTarHeader(header: TarHeader): Uint8Array {
   writeOctal(ustar, 116, 8, header.gid > MAX_ID_OCTAL ? 0 : header.gid);
   writeOctal(ustar, 124, 12, header.size > MAX_SIZE_OCTAL ? 0 : header.size);
   writeOctal(ustar, 136, 12, header.mtime);
-  ustar[156] = TYPE_FLAGS[header.type].charCodeAt(0);
+  ustar[156] = TYPE_FLAGS[header.type];
   if (fitsUstarString(linkBytes, 100)) ustar.set(linkBytes, 157);
-  writeMagic(ustar);
+  ustar.set(USTAR_MAGIC, 257);
   if (fitsUstarString(unameBytes, 32)) ustar.set(unameBytes, 265);
   if (fitsUstarString(gnameBytes, 32)) ustar.set(gnameBytes, 297);
   writeOctal(ustar, 329, 8, 0);
   writeOctal(ustar, 337, 8, 0);
   ustar.set(prefix, 345);
   writeChecksum(ustar);
-
-  if (records.length === 0) return ustar;
-  return concatBlocks(encodePaxEntry(records), ustar);
+  return block;
 }
 
 /** Returns the number of header bytes `encodeTarHeader` writes for `header`. */
@@ -103,39 +113,33 @@ export function paddingSize(size: number): number {
 }
 
 function checkHeader(header: TarHeader): void {
-  const where = JSON.stringify(header.path);
-  assert(header.path.length > 0, "a tar entry has an empty path");
+  // The problem is named only on failure: building messages for every header showed in profiles.
+  const problem = headerProblem(header);
   assert(
-    Number.isInteger(header.mode) && header.mode >= 0 && header.mode <= 0o7777,
-    `mode of ${where}`,
+    problem === undefined,
+    `${problem ?? ""} in the tar header of ${JSON.stringify(header.path)}`,
   );
-  assert(
-    Number.isInteger(header.uid) && header.uid >= 0 && header.uid <= MAX_ID,
-    `uid of ${where}`,
-  );
-  assert(
-    Number.isInteger(header.gid) && header.gid >= 0 && header.gid <= MAX_ID,
-    `gid of ${where}`,
-  );
+}
+
+function headerProblem(header: TarHeader): string | undefined {
+  const inRange = (value: number, max: number) =>
+    Number.isInteger(value) && value >= 0 && value <= max;
+  if (header.path.length === 0) return "an empty path";
+  if (!inRange(header.mode, 0o7777)) return `invalid mode ${header.mode}`;
+  if (!inRange(header.uid, MAX_ID)) return `invalid uid ${header.uid}`;
+  if (!inRange(header.gid, MAX_ID)) return `invalid gid ${header.gid}`;
   // mtime stays within ustar's 11 octal digits (until the year 2242), so it never needs PAX.
-  assert(
-    Number.isInteger(header.mtime) && header.mtime >= 0 && header.mtime <= MAX_SIZE_OCTAL,
-    `mtime of ${where}`,
-  );
-  assert(Number.isSafeInteger(header.size) && header.size >= 0, `size of ${where}`);
-  assert(
-    header.type === "file" || header.size === 0,
-    `${where} is not a regular file but has a size`,
-  );
+  if (!inRange(header.mtime, MAX_SIZE_OCTAL)) return `invalid mtime ${header.mtime}`;
+  if (!Number.isSafeInteger(header.size) || header.size < 0) return `invalid size ${header.size}`;
+  if (header.type !== "file" && header.size !== 0) return `a size on a ${header.type}`;
   const needsLink = header.type === "symlink" || header.type === "hardlink";
-  assert(
-    needsLink === (header.linkname !== undefined),
-    `linkname of ${where} does not match its type`,
-  );
+  if (needsLink !== (header.linkname !== undefined))
+    return `a linkname that does not match type ${header.type}`;
+  // A NUL ends a ustar string and is invalid in a PAX record value.
   for (const value of [header.path, header.linkname ?? "", header.uname, header.gname]) {
-    // A NUL ends a ustar string and is invalid in a PAX record value.
-    assert(!value.includes("\0"), `${where} has a NUL character in a name`);
+    if (value.includes("\0")) return "a NUL character in a name";
   }
+  return undefined;
 }
 
 function isAscii(bytes: Uint8Array): boolean {
@@ -172,16 +176,16 @@ function fallbackName(bytes: Uint8Array): { prefix: Uint8Array; base: Uint8Array
 
 /** Encodes an `x` entry: its own ustar header, then the records padded to a whole block. */
 function encodePaxEntry(records: readonly [string, string][]): Uint8Array {
-  const body = encoder.encode(records.map(([key, value]) => paxRecord(key, value)).join(""));
+  const body = encodeText(records.map(([key, value]) => paxRecord(key, value)).join(""));
   const header = new Uint8Array(BLOCK_SIZE);
-  header.set(encoder.encode(PAX_ENTRY_NAME), 0);
+  header.set(encodeText(PAX_ENTRY_NAME), 0);
   writeOctal(header, 100, 8, 0o644);
   writeOctal(header, 108, 8, 0);
   writeOctal(header, 116, 8, 0);
   writeOctal(header, 124, 12, body.length);
   writeOctal(header, 136, 12, 0);
-  header[156] = "x".charCodeAt(0);
-  writeMagic(header);
+  header[156] = 0x78; // "x": PAX extended header for the next entry
+  header.set(USTAR_MAGIC, 257);
   writeOctal(header, 329, 8, 0);
   writeOctal(header, 337, 8, 0);
   writeChecksum(header);
@@ -203,28 +207,32 @@ function paxRecord(key: string, value: string): string {
 
 /** Writes `value` as zero-padded octal digits filling the field, then a NUL. */
 function writeOctal(block: Uint8Array, offset: number, fieldSize: number, value: number): void {
-  const digits = value.toString(8).padStart(fieldSize - 1, "0");
-  assert(digits.length === fieldSize - 1, `${value} does not fit a ${fieldSize}-byte tar field`);
-  block.set(encoder.encode(digits), offset);
+  const digits = value.toString(8);
+  const padding = fieldSize - 1 - digits.length;
+  assert(padding >= 0, `${value} does not fit a ${fieldSize}-byte tar field`);
+  block.fill(0x30, offset, offset + padding);
+  for (let index = 0; index < digits.length; index++) {
+    block[offset + padding + index] = digits.charCodeAt(index);
+  }
   block[offset + fieldSize - 1] = 0;
-}
-
-function writeMagic(block: Uint8Array): void {
-  block.set(encoder.encode("ustar\0"), 257);
-  block.set(encoder.encode("00"), 263);
 }
 
 /** Writes the checksum: the byte sum with the field as spaces, in 6 octal digits, NUL, space. */
 function writeChecksum(block: Uint8Array): void {
   block.fill(0x20, 148, 156);
   let sum = 0;
-  for (const byte of block) sum += byte;
-  block.set(encoder.encode(`${sum.toString(8).padStart(6, "0")}\0 `), 148);
+  for (let index = 0; index < BLOCK_SIZE; index++) sum += block[index] as number;
+  writeOctal(block, 148, 7, sum);
+  block[155] = 0x20;
 }
 
-function concatBlocks(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const joined = new Uint8Array(first.length + second.length);
-  joined.set(first, 0);
-  joined.set(second, first.length);
-  return joined;
+/** Returns the UTF-8 bytes of `text`, without TextEncoder for the common all-ASCII case. */
+function encodeText(text: string): Uint8Array {
+  const bytes = new Uint8Array(text.length);
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x80) return encoder.encode(text);
+    bytes[index] = code;
+  }
+  return bytes;
 }
