@@ -30,7 +30,9 @@ function seconds(command, args, options = {}) {
   const result = spawnSync(command, args, { stdio: ["ignore", "ignore", "pipe"], ...options });
   const elapsed = Number(process.hrtime.bigint() - started) / 1e9;
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(" ")} failed: ${result.stderr?.toString().slice(-2000)}`);
+    throw new Error(
+      `${command} ${args.join(" ")} failed: ${result.stderr?.toString().slice(-2000)}`,
+    );
   }
   return elapsed;
 }
