@@ -4,7 +4,7 @@
 //
 // Each exported function is one command of the CLI and part of the library API.
 
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 
 import { buildImageConfig } from "./assemble/image-config.js";
 import { buildImageIndex } from "./assemble/image-index.js";
@@ -86,16 +86,19 @@ interface Checked {
   cacheDir: string;
 }
 
+const maxEpoch = 253_402_300_799;
+
 /** Reads SOURCE_DATE_EPOCH: undefined when unset, an error when it is not a whole number. */
 export function sourceDateEpochFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
   const value = env.SOURCE_DATE_EPOCH;
   if (value === undefined || value === "") return undefined;
-  if (!/^\d+$/.test(value)) {
+  // The image config's RFC 3339 times have four-digit years, so 9999-12-31T23:59:59Z is the end.
+  if (!/^\d+$/.test(value) || Number(value) > maxEpoch) {
     throw new DiagnosticError([
       {
         code: Codes.invalidValue,
         severity: "error",
-        message: `SOURCE_DATE_EPOCH=${JSON.stringify(value)} is not a whole number of seconds`,
+        message: `SOURCE_DATE_EPOCH=${JSON.stringify(value)} is not a whole number of seconds from 0 to ${maxEpoch}`,
         fix: "set it to a Unix time such as $(git log -1 --format=%ct), or unset it",
       },
     ]);
@@ -116,7 +119,8 @@ async function checkStage(options: CommonOptions): Promise<Checked> {
     spec: result.spec,
     config: result.config,
     reporter,
-    cacheDir: options.cacheDir ?? defaultCacheDir(),
+    // An empty --cache-dir or IMGC_CACHE_DIR means the default, not the current folder.
+    cacheDir: options.cacheDir || defaultCacheDir(),
   };
 }
 
@@ -259,6 +263,10 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
   const checked = await checkStage(options);
   const { spec, reporter } = checked;
 
+  // A relative --out is relative to the working folder; an empty one means the default.
+  const outDir = options.outDir
+    ? resolvePath(options.cwd ?? process.cwd(), options.outDir)
+    : join(spec.configDir, "out");
   const resolved = await locatingMistakes(spec, () =>
     resolveStage(checked, { frozen: options.frozen ?? false, update: false }),
   );
@@ -266,7 +274,8 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
 
   const built: BuiltPlatform[] = [];
   for (const [i, platform] of resolved.platforms.entries()) {
-    const buildOptions = { cacheDir: checked.cacheDir, reporter, sourceDateEpoch };
+    const outputs = [outDir, lockPathFor(spec.configFile)];
+    const buildOptions = { cacheDir: checked.cacheDir, reporter, sourceDateEpoch, outputs };
     built.push(
       await locatingMistakes(spec, () =>
         buildPlatform(spec, platform, plans[i] as PlatformPlan, buildOptions),
@@ -275,7 +284,6 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
   }
 
   const { index, blobs, platforms } = assembleStage(spec, checked.config, built, resolved);
-  const outDir = options.outDir ?? join(spec.configDir, "out");
   const layoutInput = {
     outDir,
     name: spec.name,

@@ -53,6 +53,8 @@ export interface BuildOptions {
   reporter: Reporter;
   /** SOURCE_DATE_EPOCH, when set: the mtime of generated files and a clamp on package mtimes. */
   sourceDateEpoch: number | undefined;
+  /** Host paths copied trees leave out: the output folder and the lock file. */
+  outputs: readonly string[];
 }
 
 /** Number of packages fetched and unpacked at once. */
@@ -171,6 +173,7 @@ export async function buildPlatform(
   const names = nameLookups(accounts);
 
   const userEntries = new Map<string, LayerEntry>();
+  const writtenBy = new Map<string, number>();
   const layers: BuiltLayer[] = [];
   for (const planned of plan.layers) {
     const createdBy = describeLayer(planned);
@@ -205,11 +208,15 @@ export async function buildPlatform(
       for (const index of planned.files) {
         const file = spec.files[index];
         if (!file) continue;
-        const resolvedEntries = await resolveFileEntries(file, epoch);
+        const resolvedEntries = await resolveFileEntries(file, epoch, options.outputs);
         const placed = placeEntries(resolvedEntries, view);
         checkNoFolderReplaced(placed, view, index);
+        checkNoPathWrittenTwice(placed, writtenBy, index);
         for (const entry of placed) userEntries.set(entry.path, entry);
         lists.push(placed);
+        // The next entry of this layer must see this one's links: symlink("/bin", "usr/bin")
+        // then text("/bin/tool") writes usr/bin/tool, never a path through the link.
+        view.apply(placed);
       }
       entries = mergeEntries(lists);
     } else {
@@ -295,6 +302,33 @@ function placeEntries(entries: readonly LayerEntry[], view: FilesystemView): Lay
     placed.push({ ...entry, path });
   }
   return placed;
+}
+
+/**
+ * Rejects two `files` entries that write the same path once links are followed, such as
+ * `/bin/tool` and `/usr/bin/tool` with `/bin → usr/bin`: the check stage compares destinations
+ * as written, and one of the two would silently be lost. Folders may be shared.
+ */
+function checkNoPathWrittenTwice(
+  entries: readonly LayerEntry[],
+  writtenBy: Map<string, number>,
+  fileIndex: number,
+): void {
+  const diagnostics: Diagnostic[] = [];
+  for (const entry of entries) {
+    if (entry.type === "dir") continue;
+    const earlier = writtenBy.get(entry.path);
+    if (earlier !== undefined && earlier !== fileIndex) {
+      diagnostics.push({
+        code: Codes.duplicatePath,
+        severity: "error",
+        message: `/${entry.path} is also written by files[${earlier}]`,
+        path: `files[${fileIndex}].dest`,
+        fix: "give each file its own destination; links such as /bin → usr/bin make two spellings one path",
+      });
+    } else writtenBy.set(entry.path, fileIndex);
+  }
+  if (diagnostics.length > 0) throw new DiagnosticError(diagnostics);
 }
 
 /**

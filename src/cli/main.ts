@@ -182,6 +182,29 @@ function reportFailureAsJson(
   stdout.write(`${JSON.stringify(body, null, 2)}\n`);
 }
 
+function isSystemError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  return (
+    error instanceof Error &&
+    typeof (error as NodeJS.ErrnoException).code === "string" &&
+    "syscall" in error
+  );
+}
+
+function systemErrorHint(code: string): string {
+  switch (code) {
+    case "EACCES":
+    case "EPERM":
+    case "EROFS":
+      return "check the permissions of the path, or choose another with --out or --cache-dir";
+    case "ENOSPC":
+      return "free disk space, or move the cache with --cache-dir";
+    case "ENOENT":
+      return "check that the path exists";
+    default:
+      return "run again; if it keeps failing, run with -v and report it";
+  }
+}
+
 /** Prints an error the way the CLI shows it and returns its exit code. */
 function reportFailure(error: unknown): number {
   if (error instanceof DiagnosticError) {
@@ -201,8 +224,15 @@ function reportFailure(error: unknown): number {
     if (error.hint) process.stderr.write(`  hint: ${error.hint}\n`);
     return ExitCode.buildFailed;
   }
+  if (isSystemError(error)) {
+    // A failed file or network call (EACCES, ENOSPC, ECONNRESET) that no stage wrapped: the
+    // message names the call and the path, and a stack trace would only hide it.
+    process.stderr.write(`imgc: error: ${error.message}\n`);
+    process.stderr.write(`  hint: ${systemErrorHint(error.code)}\n`);
+    return ExitCode.buildFailed;
+  }
   const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`imgc: unexpected failure: ${text}\n`);
+  process.stderr.write(`imgc: unexpected failure (this is a bug in imgc): ${text}\n`);
   return ExitCode.buildFailed;
 }
 

@@ -234,6 +234,40 @@ describe("readBaseFilesystem", () => {
     expect(view.has("etc/.wh.a")).toBe(false);
   });
 
+  const hostile: [string, LayerMember[], string][] = [
+    ["a .. segment", [{ name: "etc/../../x", content: "x" }], "leaves the image root"],
+    ["an absolute path", [{ name: "/etc/x", content: "x" }], "absolute path"],
+    [
+      "a path through a symlink",
+      [
+        { name: "link", type: "symlink", linkname: "/etc" },
+        { name: "link/passwd", content: "root::0:0::/:/bin/sh\n" },
+      ],
+      'written through the symlink "link"',
+    ],
+    [
+      "a hardlink out of the root",
+      [{ name: "shadow", type: "link", linkname: "../../../etc/shadow" }],
+      "outside the layer",
+    ],
+    ["a whiteout of the root", [{ name: ".wh..", content: "" }], "whites out"],
+  ];
+  for (const [name, members, message] of hostile) {
+    it(`rejects ${name}`, async () => {
+      await writeOciLayout(join(dir, "layout"), [{ tag: "1.0", layers: [members] }]);
+      const error = await rejection(readBaseFilesystem(await resolved()), VerificationError);
+      expect(error.message).toContain(message);
+    });
+  }
+
+  it("rejects a path through a lower layer's symlink", async () => {
+    const first: LayerMember[] = [{ name: "data", type: "symlink", linkname: "/var/lib" }];
+    const second: LayerMember[] = [{ name: "data/x", content: "x" }];
+    await writeOciLayout(join(dir, "layout"), [{ tag: "1.0", layers: [first, second] }]);
+    const error = await rejection(readBaseFilesystem(await resolved()), VerificationError);
+    expect(error.message).toContain('written through the symlink "data"');
+  });
+
   it("keeps metadata and link targets", async () => {
     await writeOciLayout(join(dir, "layout"), [{ tag: "1.0", layers: [lower] }]);
     const { view } = await readBaseFilesystem(await resolved());

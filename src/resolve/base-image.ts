@@ -2,7 +2,7 @@
 // layers (reused as they are), and the filesystem those layers produce.
 
 import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { createGunzip } from "node:zlib";
 import { createHash } from "node:crypto";
@@ -220,6 +220,8 @@ function layerStream(layer: BaseLayer, blobHash: ReturnType<typeof createHash>):
  * other blob is not a valid tar stream of its media type.
  */
 async function unreadableLayer(layer: BaseLayer, cause: unknown): Promise<ImgcError> {
+  // A rejected entry (checkBaseEntry) is already the precise error.
+  if (cause instanceof VerificationError) return cause;
   const { hex } = await sha256File(layer.blobPath);
   if (`sha256:${hex}` !== layer.descriptor.digest) {
     return new VerificationError(
@@ -234,6 +236,44 @@ async function unreadableLayer(layer: BaseLayer, cause: unknown): Promise<ImgcEr
       cause,
     },
   );
+}
+
+/**
+ * Rejects a base layer entry that a careless extractor would write outside the image root, since
+ * imgc passes base layers on byte for byte and cannot clean them: a `..` segment, an absolute
+ * path, a path through a symlink (`link -> /etc`, then `link/passwd`), a hardlink whose target
+ * leaves the root, and a whiteout of `.` or `..`. Image builders write none of these: they take
+ * layers from real folders, where no path runs through a link.
+ */
+function checkBaseEntry(
+  layer: BaseLayer,
+  rawName: string,
+  path: string,
+  type: string,
+  linkname: string | undefined,
+  isSymlink: (path: string) => boolean,
+): void {
+  const reject = (reason: string) =>
+    new VerificationError(layer.blobPath, `base layer entry ${JSON.stringify(rawName)} ${reason}`, {
+      hint: "the base image is malformed or hostile; rebuild it with a trusted tool",
+    });
+  const segments = path.split("/");
+  if (rawName.startsWith("/")) throw reject("has an absolute path");
+  if (segments.includes("..")) throw reject("leaves the image root through `..`");
+  const name = segments[segments.length - 1] ?? "";
+  if (name === ".wh." || name === ".wh.." || name === ".wh...")
+    throw reject("whites out no file or the root");
+  for (let i = 1; i < segments.length; i++) {
+    const ancestor = segments.slice(0, i).join("/");
+    if (isSymlink(ancestor))
+      throw reject(`is written through the symlink ${JSON.stringify(ancestor)}`);
+  }
+  if (type === "hardlink") {
+    const target = linkname ?? "";
+    if (target.startsWith("/") || target.split("/").includes("..") || target === "") {
+      throw reject(`is a hardlink to ${JSON.stringify(target)}, outside the layer`);
+    }
+  }
 }
 
 function normaliseTarPath(name: string): string {
@@ -256,6 +296,7 @@ export async function readBaseFilesystem(
     const entries: Parameters<FilesystemView["apply"]>[0] extends Iterable<infer T> ? T[] : never =
       [];
     const tarStream = pipeline(layerStream(layer, blobHash), hashTap(hash), ignoreResult);
+    const layerSymlinks = new Set<string>();
     await readTar(tarStream, async (header, content) => {
       const path = normaliseTarPath(header.name);
       if (path === "") return;
@@ -267,6 +308,15 @@ export async function readBaseFilesystem(
             : header.type === "link"
               ? "hardlink"
               : "file";
+      checkBaseEntry(
+        layer,
+        header.name,
+        path,
+        type,
+        header.linkname,
+        (p) => layerSymlinks.has(p) || view.get(p)?.type === "symlink",
+      );
+      if (type === "symlink") layerSymlinks.add(path);
       entries.push({
         path,
         type,
@@ -284,6 +334,13 @@ export async function readBaseFilesystem(
       throw await unreadableLayer(layer, error);
     });
     const digest = `sha256:${blobHash.digest("hex")}`;
+    const { size } = await stat(layer.blobPath);
+    if (size !== layer.descriptor.size) {
+      throw new VerificationError(
+        layer.blobPath,
+        `the blob has ${size} bytes, the manifest says ${layer.descriptor.size}`,
+      );
+    }
     if (digest !== layer.descriptor.digest) {
       throw new VerificationError(
         layer.blobPath,

@@ -17,8 +17,17 @@ export function normalisedFileMode(hostMode: number): number {
   return hostMode & 0o100 ? 0o755 : 0o644;
 }
 
-/** Returns the layer entries of one `files` entry, without their parent directories. */
-export async function resolveFileEntries(spec: FileSpec, mtime: number): Promise<LayerEntry[]> {
+/**
+ * Returns the layer entries of one `files` entry, without their parent directories.
+ * `outputs` are host paths a copied tree leaves out: imgc's own output folder and lock file,
+ * which would otherwise nest the previous image in the next one and change the digest on every
+ * build.
+ */
+export async function resolveFileEntries(
+  spec: FileSpec,
+  mtime: number,
+  outputs: readonly string[] = [],
+): Promise<LayerEntry[]> {
   switch (spec.kind) {
     case "text": {
       const data = new TextEncoder().encode(spec.content);
@@ -49,13 +58,14 @@ export async function resolveFileEntries(spec: FileSpec, mtime: number): Promise
     case "dir":
       return [{ path: spec.dest, type: "dir", mode: spec.mode, ...spec.owner, mtime, size: 0 }];
     case "copy":
-      return resolveCopy(spec, mtime);
+      return resolveCopy(spec, mtime, outputs);
   }
 }
 
 async function resolveCopy(
   spec: Extract<FileSpec, { kind: "copy" }>,
   mtime: number,
+  outputs: readonly string[],
 ): Promise<LayerEntry[]> {
   // The copy source itself is followed when it is a symlink, as `docker build` COPY does; links
   // inside a copied tree are kept as links.
@@ -97,7 +107,7 @@ async function resolveCopy(
     spec.dest === "."
       ? []
       : [{ path: spec.dest, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 }];
-  await walk(spec, "", entries, owner, mtime);
+  await walk(spec, "", entries, owner, mtime, outputs);
   return entries;
 }
 
@@ -121,18 +131,30 @@ function isExcluded(relative: string, exclude: readonly string[]): boolean {
   });
 }
 
+/** Returns true for an output path, something inside one, or a temporary file beside one. */
+function isOutput(hostPath: string, outputs: readonly string[]): boolean {
+  return outputs.some((output) => {
+    if (hostPath === output || hostPath.startsWith(`${output}/`)) return true;
+    // Atomic writes leave `.<name>.tmp-…` siblings for a moment (see util/fs.ts).
+    const slash = output.lastIndexOf("/");
+    return hostPath.startsWith(`${output.slice(0, slash)}/.${output.slice(slash + 1)}.`);
+  });
+}
+
 async function walk(
   spec: Extract<FileSpec, { kind: "copy" }>,
   relative: string,
   entries: LayerEntry[],
   owner: { uid: number; gid: number },
   mtime: number,
+  outputs: readonly string[],
 ): Promise<void> {
   const folder = join(spec.src, relative);
   const names = (await readdir(folder)).sort();
   for (const name of names) {
     const childRelative = relative ? `${relative}/${name}` : name;
     if (isExcluded(childRelative, spec.exclude)) continue;
+    if (isOutput(join(folder, name), outputs)) continue;
     if (name.startsWith(".wh.")) {
       throw new ImgcError(
         `${join(folder, name)}: names starting with ".wh." mark deletions in image layers`,
@@ -146,7 +168,7 @@ async function walk(
     const path = spec.dest === "." ? childRelative : `${spec.dest}/${childRelative}`;
     if (info.isDirectory()) {
       entries.push({ path, type: "dir", mode: spec.dirMode, ...owner, mtime, size: 0 });
-      await walk(spec, childRelative, entries, owner, mtime);
+      await walk(spec, childRelative, entries, owner, mtime, outputs);
     } else if (info.isSymbolicLink()) {
       const linkname = await readlink(hostPath);
       entries.push({ path, type: "symlink", mode: 0o777, ...owner, mtime, linkname, size: 0 });
