@@ -25,7 +25,6 @@ import { lockPathFor, readLockfile, writeLockfile } from "./resolve/lockfile.js"
 import { resolveInputs, type ResolvedInputs } from "./resolve/resolve-inputs.js";
 import { defaultCacheDir } from "./util/cache-dir.js";
 import type { Digest } from "./util/digest.js";
-import { recoverReplacedDir } from "./util/fs.js";
 import { silentReporter, type Reporter } from "./util/reporter.js";
 
 /** Options every command takes. */
@@ -292,7 +291,6 @@ export async function compile(options: CompileOptions = {}): Promise<CompileResu
     blobs,
     imageName: spec.name,
   };
-  await recoverReplacedDir(join(outDir, spec.name));
   const layout = await writeLayout(layoutInput);
   const archive = options.tar ? await writeArchive(layoutInput) : undefined;
   if (resolved.lockChanged) await writeLockfile(resolved.lockPath, resolved.lock);

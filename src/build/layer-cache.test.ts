@@ -1,7 +1,21 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { temporarySibling } from "../util/fs.js";
+import type { Reporter } from "../util/reporter.js";
 import type { LayerEntry } from "./layer-entry.js";
 import { buildLayer, cacheBlobDir, layerCacheKey } from "./layer-cache.js";
 import { writeLayer } from "./layer-writer.js";
@@ -60,7 +74,7 @@ describe("buildLayer", () => {
     const built = await buildLayer(layerEntries(), { cacheDir, names });
     const record = JSON.parse(
       readFileSync(
-        join(cacheDir, "layers", `${layerCacheKey(layerEntries(), names)}.json`),
+        join(cacheDir, "layers", `${layerCacheKey(layerEntries(), names).key}.json`),
         "utf8",
       ),
     );
@@ -93,7 +107,7 @@ describe("buildLayer", () => {
     const cacheDir = join(work, "corrupt");
     const first = await buildLayer(layerEntries(), { cacheDir, names });
     writeFileSync(
-      join(cacheDir, "layers", `${layerCacheKey(layerEntries(), names)}.json`),
+      join(cacheDir, "layers", `${layerCacheKey(layerEntries(), names).key}.json`),
       "{not json",
     );
     const messages: string[] = [];
@@ -104,11 +118,157 @@ describe("buildLayer", () => {
   });
 });
 
+/** A reporter that keeps every info and debug message. */
+function recordingReporter(onDebug: (message: string) => void = () => {}): {
+  reporter: Reporter;
+  messages: string[];
+} {
+  const messages: string[] = [];
+  const reporter = {
+    info: (message: string) => messages.push(message),
+    warn() {},
+    debug: (message: string) => {
+      messages.push(message);
+      onDebug(message);
+    },
+  };
+  return { reporter, messages };
+}
+
+/** A whole source file with `text` as its content, and the layer that copies it to `/app/x`. */
+function wholeFileLayer(name: string, text: string): { source: string; entries: LayerEntry[] } {
+  const source = join(work, name);
+  writeFileSync(source, text);
+  const size = Buffer.byteLength(text);
+  const entries: LayerEntry[] = [
+    { ...base, path: "app", type: "dir", mode: 0o755 },
+    {
+      ...base,
+      path: "app/x",
+      type: "file",
+      size,
+      content: { kind: "file", path: source, offset: 0, size },
+    },
+  ];
+  return { source, entries };
+}
+
+/** Files in `<cacheDir>/layers`, or none when the folder is missing. */
+function records(cacheDir: string): string[] {
+  const folder = join(cacheDir, "layers");
+  return existsSync(folder) ? readdirSync(folder) : [];
+}
+
+describe("buildLayer blob check", () => {
+  it("rebuilds a blob with a flipped byte", async () => {
+    const cacheDir = join(work, "flipped");
+    const first = await buildLayer(layerEntries(), { cacheDir, names });
+    const damaged = readFileSync(first.path);
+    const middle = damaged.length >> 1;
+    damaged.writeUInt8(damaged.readUInt8(middle) ^ 0xff, middle);
+    writeFileSync(first.path, damaged);
+
+    const { reporter, messages } = recordingReporter();
+    const second = await buildLayer(layerEntries(), { cacheDir, names, reporter });
+    const hash = createHash("sha256").update(readFileSync(second.path)).digest("hex");
+    expect(second.digest).toBe(first.digest);
+    expect(`sha256:${hash}`).toBe(first.digest);
+    expect(messages.some((message) => message.includes("does not match its digest"))).toBe(true);
+    expect(messages.some((message) => message.startsWith("layer cache hit"))).toBe(false);
+  });
+});
+
+describe("buildLayer source changes", () => {
+  it("rejects a file rewritten during the build", async () => {
+    const cacheDir = join(work, "rewritten");
+    const { source, entries } = wholeFileLayer("rewritten.txt", "version 1\n");
+    // The writer reports its plan after the key is computed and before it reads any file.
+    const { reporter } = recordingReporter((message) => {
+      if (message.startsWith("layer:")) writeFileSync(source, "version 2\n");
+    });
+    await expect(buildLayer(entries, { cacheDir, names, reporter })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: `${source} changed while imgc was reading it; build again`,
+    });
+    expect(records(cacheDir)).toEqual([]);
+    expect(readdirSync(cacheBlobDir(cacheDir))).toEqual([]);
+  });
+
+  it("rejects a file that grew during the build", async () => {
+    const cacheDir = join(work, "grew");
+    const { source, entries } = wholeFileLayer("grew.txt", "0123456789");
+    const { reporter } = recordingReporter((message) => {
+      if (message.startsWith("layer:")) appendFileSync(source, "more");
+    });
+    await expect(buildLayer(entries, { cacheDir, names, reporter })).rejects.toMatchObject({
+      message: `${source} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/has 14 bytes now, but had 10/),
+    });
+    expect(records(cacheDir)).toEqual([]);
+  });
+
+  it("rejects a grown file instead of a cache hit", async () => {
+    const cacheDir = join(work, "grew-after");
+    const { source, entries } = wholeFileLayer("grew-after.txt", "0123456789");
+    await buildLayer(entries, { cacheDir, names });
+    appendFileSync(source, "more");
+    await expect(buildLayer(entries, { cacheDir, names })).rejects.toThrow(
+      `${source} changed while imgc was reading it; build again`,
+    );
+  });
+
+  it("checks a producer's content sha256", async () => {
+    const cacheDir = join(work, "producer");
+    const entries = layerEntries().map((entry) =>
+      entry.path === "etc/range" ? { ...entry, contentSha256: "ab".repeat(32) } : entry,
+    );
+    await expect(buildLayer(entries, { cacheDir, names })).rejects.toMatchObject({
+      message: `${sourceFile} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/not the (ab){32} recorded/),
+    });
+    expect(records(cacheDir)).toEqual([]);
+  });
+});
+
+describe("buildLayer temporaries", () => {
+  it("removes only temporaries of ended processes", async () => {
+    const cacheDir = join(work, "temporaries");
+    const blobDir = cacheBlobDir(cacheDir);
+    mkdirSync(blobDir, { recursive: true });
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid;
+    const ownName = basename(temporarySibling(join(blobDir, "layer")));
+    const endedName = ownName.replace(`-${process.pid}-`, `-${ended}-`);
+    const parentName = ownName.replace(`-${process.pid}-`, `-${process.ppid}-`);
+    for (const name of [ownName, endedName, parentName, "unrelated"])
+      writeFileSync(join(blobDir, name), "partial");
+
+    const { reporter, messages } = recordingReporter();
+    const built = await buildLayer(layerEntries(), { cacheDir, names, reporter });
+    expect(readdirSync(blobDir).sort()).toEqual(
+      [ownName, parentName, "unrelated", built.digest.slice(7)].sort(),
+    );
+    expect(messages).toContain(
+      `layer cache: removed 1 temporary file of ended builds in ${blobDir}`,
+    );
+  });
+
+  it("sweeps a folder once per process", async () => {
+    const cacheDir = join(work, "swept-once");
+    await buildLayer(layerEntries(), { cacheDir, names });
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid;
+    const name = basename(temporarySibling(join(cacheBlobDir(cacheDir), "layer")));
+    const endedName = name.replace(`-${process.pid}-`, `-${ended}-`);
+    writeFileSync(join(cacheBlobDir(cacheDir), endedName), "partial");
+    await buildLayer(layerEntries(), { cacheDir, names });
+    expect(readdirSync(cacheBlobDir(cacheDir))).toContain(endedName);
+  });
+});
+
 describe("layerCacheKey", () => {
-  const key = layerCacheKey(layerEntries(), names);
+  const key = layerCacheKey(layerEntries(), names).key;
 
   it("ignores the input order", () => {
-    expect(layerCacheKey([...layerEntries()].reverse(), names)).toBe(key);
+    expect(layerCacheKey([...layerEntries()].reverse(), names).key).toBe(key);
   });
 
   it("changes with the content of a file range", () => {
@@ -119,7 +279,7 @@ describe("layerCacheKey", () => {
         ? { ...entry, content: { kind: "file" as const, path: changed, offset: 3, size: 4 } }
         : entry,
     );
-    expect(layerCacheKey(entries, names)).not.toBe(key);
+    expect(layerCacheKey(entries, names).key).not.toBe(key);
   });
 
   it("does not change with the file a range comes from", () => {
@@ -130,7 +290,7 @@ describe("layerCacheKey", () => {
         ? { ...entry, content: { kind: "file" as const, path: copy, offset: 5, size: 4 } }
         : entry,
     );
-    expect(layerCacheKey(entries, names)).toBe(key);
+    expect(layerCacheKey(entries, names).key).toBe(key);
   });
 
   it("changes with a mode, an mtime or an owner name", () => {
@@ -140,9 +300,9 @@ describe("layerCacheKey", () => {
     const withMtime = layerEntries().map((entry) =>
       entry.path === "etc" ? { ...entry, mtime: 1 } : entry,
     );
-    expect(layerCacheKey(withMode, names)).not.toBe(key);
-    expect(layerCacheKey(withMtime, names)).not.toBe(key);
-    expect(layerCacheKey(layerEntries(), { ...names, user: () => "admin" })).not.toBe(key);
+    expect(layerCacheKey(withMode, names).key).not.toBe(key);
+    expect(layerCacheKey(withMtime, names).key).not.toBe(key);
+    expect(layerCacheKey(layerEntries(), { ...names, user: () => "admin" }).key).not.toBe(key);
   });
 
   it("trusts a given content sha256 without reading the file", () => {
@@ -155,7 +315,7 @@ describe("layerCacheKey", () => {
           }
         : entry,
     );
-    expect(layerCacheKey(entries, names)).toMatch(/^[0-9a-f]{64}$/);
+    expect(layerCacheKey(entries, names).key).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it("reports a file that is missing", () => {
@@ -167,6 +327,8 @@ describe("layerCacheKey", () => {
           }
         : entry,
     );
-    expect(() => layerCacheKey(entries, names)).toThrow(/failed to open .*missing while hashing/);
+    expect(() => layerCacheKey(entries, names).key).toThrow(
+      /failed to open .*missing while hashing/,
+    );
   });
 });

@@ -313,9 +313,109 @@ describe("writeLayer checks", () => {
       size: 10,
       content: { kind: "file", path: shortFile, offset: 0, size: 10 },
     };
-    await expect(write([short], { blobDir })).rejects.toThrow(
-      /short\.bin for layer path \/short: the file ended before byte 10/,
-    );
+    await expect(write([short], { blobDir })).rejects.toMatchObject({
+      message: `${shortFile} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/ends at byte 5, before byte 10 where the content of \/short/),
+    });
     expect(readdirSync(blobDir)).toEqual([]);
+  });
+});
+
+describe("writeLayer source checks", () => {
+  /** A whole source file with `text` as its content, and its entry at `path`. */
+  const sourceEntry = (name: string, value: string): LayerEntry => {
+    const path = join(work, name);
+    writeFileSync(path, value);
+    const size = Buffer.byteLength(value);
+    return {
+      ...base,
+      path: name,
+      type: "file",
+      size,
+      content: { kind: "file", path, offset: 0, size },
+    };
+  };
+  const sha256 = (value: string) => createHash("sha256").update(value).digest("hex");
+
+  it("accepts content that matches its hash", async () => {
+    const entry = sourceEntry("same.txt", "unchanged\n");
+    const contentSha256 = new Map([["same.txt", sha256("unchanged\n")]]);
+    const written = await write([entry], { blobDir: join(work, "same"), contentSha256 });
+    expect(written.digest).toBe((await write([entry], { blobDir: join(work, "same") })).digest);
+  });
+
+  it("rejects content rewritten since it was hashed", async () => {
+    const blobDir = join(work, "rewritten");
+    const entry = sourceEntry("rewritten.txt", "first version\n");
+    const contentSha256 = new Map([["rewritten.txt", sha256("first version\n")]]);
+    writeFileSync(join(work, "rewritten.txt"), "other version\n");
+    await expect(write([entry], { blobDir, contentSha256 })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: `${join(work, "rewritten.txt")} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/bytes read for \/rewritten\.txt have sha256 [0-9a-f]{64}, not/),
+    });
+    expect(readdirSync(blobDir)).toEqual([]);
+  });
+
+  it("rejects a whole file that grew", async () => {
+    const blobDir = join(work, "grown");
+    const entry = sourceEntry("grown.txt", "0123456789");
+    writeFileSync(join(work, "grown.txt"), "0123456789 and more");
+    await expect(write([entry], { blobDir })).rejects.toMatchObject({
+      message: `${join(work, "grown.txt")} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/has 19 bytes now, but had 10 when the build listed it/),
+    });
+    expect(readdirSync(blobDir)).toEqual([]);
+  });
+
+  it("accepts a range of a larger file", async () => {
+    const range: LayerEntry = {
+      ...base,
+      path: "range",
+      type: "file",
+      size: 6,
+      content: { kind: "file", path: packFile, offset: 0, size: 6 },
+      contentSha256: sha256("HEADER"),
+    };
+    const written = await write([range], { blobDir: join(work, "range") });
+    expect(written.size).toBeGreaterThan(0);
+  });
+
+  it("rejects a producer's range whose hash differs", async () => {
+    const blobDir = join(work, "damaged-range");
+    const range: LayerEntry = {
+      ...base,
+      path: "range",
+      type: "file",
+      size: 7,
+      content: { kind: "file", path: packFile, offset: 6, size: 7 },
+      contentSha256: sha256("CONTENT"),
+    };
+    await expect(write([range], { blobDir })).rejects.toMatchObject({
+      message: `${packFile} changed while imgc was reading it; build again`,
+      hint: expect.stringMatching(/If this repeats, the file is damaged/),
+    });
+    expect(readdirSync(blobDir)).toEqual([]);
+  });
+
+  it("checks a file that spans several pieces", async () => {
+    const blobDir = join(work, "big-changed");
+    const size = bigData.length;
+    const entry: LayerEntry = {
+      ...base,
+      path: "big.bin",
+      type: "file",
+      size,
+      content: { kind: "file", path: bigFile, offset: 0, size },
+    };
+    const good = createHash("sha256").update(bigData).digest("hex");
+    const written = await write([entry], { blobDir, contentSha256: new Map([["big.bin", good]]) });
+    expect(written.uncompressedSize).toBeGreaterThan(size);
+
+    const wrong = new Map([["big.bin", sha256("something else")]]);
+    await expect(write([entry], { blobDir, contentSha256: wrong })).rejects.toThrow(
+      /big\.bin changed while imgc was reading it/,
+    );
+    expect(readdirSync(blobDir)).toEqual([written.digest.slice(7)]);
   });
 });

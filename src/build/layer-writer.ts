@@ -44,6 +44,12 @@ export interface WriteLayerOptions {
   /** Worker threads that compress pieces, at most one piece each at a time. Default: the CPUs. */
   concurrency?: number;
   reporter?: Reporter;
+  /**
+   * sha256 (hex) of file contents by layer path, as the layer cache key used them. The writer
+   * hashes each file as it reads it and fails with fileChangedError when the bytes differ from
+   * these or from an entry's own contentSha256.
+   */
+  contentSha256?: ReadonlyMap<string, string>;
 }
 
 /** A layer blob written to disk. */
@@ -63,7 +69,8 @@ export interface WrittenLayer {
 /**
  * Writes the layer made of `entries` to `<blobDir>/<hex>` and returns its digests and sizes.
  * The entries must include every parent directory and no path twice. A violation is an internal
- * error. Memory use depends on the concurrency, not on the layer's size: per worker, at most 4
+ * error. A source file that changes while it is read fails the write, and nothing is left in
+ * `blobDir`. Memory use depends on the concurrency, not on the layer's size: per worker, at most 4
  * pieces of at most 2 MiB wait to be compressed or written, besides the worker's own buffers.
  */
 export async function writeLayer(
@@ -90,7 +97,7 @@ export async function writeLayer(
   await mkdir(options.blobDir, { recursive: true });
   const temporary = temporarySibling(join(options.blobDir, "layer"));
   const output = await open(temporary, "wx");
-  const source = new TarSource(records);
+  const source = new TarSource(records, options.contentSha256);
   const tarHash = createHash("sha256");
   const blobHash = createHash("sha256");
   let size = 0;

@@ -7,8 +7,14 @@
 // cores, with compression then on libuv's pool, filling the pieces of a 200 MB tree of 5,000
 // files took 2.4 s with async reads and about 0.2 s with sync ones. A read blocks the event loop
 // for at most one 1 MiB range.
+//
+// A source file can change while it is read. Each file's content is hashed as it is read and
+// checked against the sha256 the layer cache key used, and a whole file must still have its
+// listed size once read, so that a rewritten or growing file fails the build instead of
+// producing a layer that its cache key does not describe.
 
-import { closeSync, openSync, readSync } from "node:fs";
+import { createHash, type Hash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { assert, ImgcError } from "../util/errors.js";
 import type { LayerEntry } from "./layer-entry.js";
 import {
@@ -37,6 +43,36 @@ export interface OwnerNames {
   group(gid: number): string;
 }
 
+/**
+ * Returns whether an entry's content is a whole file on disk, such as a user's source file,
+ * rather than a range of a larger file, such as a cached package's data. A whole file must still
+ * have the entry's size after it is read.
+ *
+ * NOTE: ContentSource does not say which it is, so a range at offset 0 without a producer's
+ * contentSha256 counts as a whole file. Cached packages give contentSha256. A producer that gave
+ * neither for the first range of a larger file would fail every build with fileChangedError.
+ */
+export function isWholeFile(entry: LayerEntry): boolean {
+  const content = entry.content;
+  return content?.kind === "file" && content.offset === 0 && entry.contentSha256 === undefined;
+}
+
+/**
+ * Returns the error for a source file that no longer has the content or size the build expected.
+ * `detail` is a sentence that says what differs.
+ */
+export function fileChangedError(entry: LayerEntry, path: string, detail: string): ImgcError {
+  // A producer's sha256 is recorded when the file is written (cached packages record it while
+  // unpacking), so a mismatch that repeats means the file is damaged rather than being rewritten.
+  const advice =
+    entry.contentSha256 === undefined
+      ? "Build again once nothing writes to the file."
+      : "If this repeats, the file is damaged. When it is in imgc's cache folder, delete its folder there and build again.";
+  return new ImgcError(`${path} changed while imgc was reading it; build again`, {
+    hint: `${detail}. ${advice}`,
+  });
+}
+
 /** Returns the tar header of an entry, whose order and form `orderLayerEntries` fixed. */
 export function headerOf(entry: LayerEntry, names: OwnerNames): TarHeader {
   return {
@@ -60,8 +96,17 @@ export class TarSource {
   private offset = 0;
   private headerBytes: Uint8Array | undefined;
   private file: { descriptor: number; path: string } | undefined;
+  /** sha256 of the current record's file content read so far, when it has an expected one. */
+  private contentHash: Hash | undefined;
 
-  constructor(private readonly records: readonly PlannedRecord[]) {}
+  /**
+   * @param expectedSha256 sha256 (hex) that a file's content must have, by layer path. An entry's
+   *   own contentSha256 applies where the map has none, and content with neither is not hashed.
+   */
+  constructor(
+    private readonly records: readonly PlannedRecord[],
+    private readonly expectedSha256: ReadonlyMap<string, string> = new Map(),
+  ) {}
 
   /** Fills `buffer` with the next `buffer.length` bytes of the stream. */
   fill(buffer: Uint8Array): void {
@@ -108,6 +153,7 @@ export class TarSource {
       const length = Math.min(room, contentEnd - this.offset, MAX_READ_SIZE);
       this.readContent(record.entry, this.offset - contentStart, buffer.subarray(at, at + length));
       this.offset += length;
+      if (this.offset === contentEnd) this.checkContent(record.entry);
       return length;
     }
     const length = Math.min(room, record.size - this.offset);
@@ -130,12 +176,39 @@ export class TarSource {
       const fileOffset = content.offset + position + done;
       const bytesRead = readSync(descriptor, target, done, target.length - done, fileOffset);
       if (bytesRead === 0) {
-        throw new ImgcError(
-          `failed to read ${content.path} for layer path /${entry.path}: the file ended before byte ${content.offset + content.size}`,
-          { hint: "the file changed while the layer was being written; run the build again" },
-        );
+        const end = content.offset + content.size;
+        const detail = `It ends at byte ${fileOffset}, before byte ${end} where the content of /${entry.path} ends`;
+        throw fileChangedError(entry, content.path, detail);
       }
       done += bytesRead;
+    }
+
+    if (position === 0) {
+      const expected = this.expectedSha256.get(entry.path) ?? entry.contentSha256;
+      this.contentHash = expected === undefined ? undefined : createHash("sha256");
+    }
+    this.contentHash?.update(target);
+  }
+
+  /** Checks a file's content, once read whole, against its expected sha256 and size. */
+  private checkContent(entry: LayerEntry): void {
+    const content = entry.content;
+    const hash = this.contentHash;
+    this.contentHash = undefined;
+    if (content?.kind !== "file") return;
+
+    const expected = this.expectedSha256.get(entry.path) ?? entry.contentSha256;
+    const actual = hash?.digest("hex");
+    if (expected !== undefined && actual !== expected) {
+      const detail = `The bytes read for /${entry.path} have sha256 ${actual}, not the ${expected} recorded for them`;
+      throw fileChangedError(entry, content.path, detail);
+    }
+    if (isWholeFile(entry)) {
+      const size = fstatSync(this.openFile(content.path)).size;
+      if (size !== content.size) {
+        const detail = `It has ${size} bytes now, but had ${content.size} when the build listed it for /${entry.path}`;
+        throw fileChangedError(entry, content.path, detail);
+      }
     }
   }
 
@@ -156,6 +229,7 @@ export class TarSource {
     this.recordIndex++;
     this.offset = 0;
     this.headerBytes = undefined;
+    this.contentHash = undefined;
     // Consecutive ranges of one file (a package's data, say) reuse its open handle.
     const nextPath = next?.entry.content?.kind === "file" ? next.entry.content.path : undefined;
     if (current?.entry.content?.kind === "file" && nextPath !== this.file?.path) this.close();

@@ -17,6 +17,16 @@ export interface CommandOptions {
   update?: boolean;
 }
 
+/** The library options every command passes on from the command line. */
+function libraryOptions(config: string | undefined, options: CommandOptions) {
+  return {
+    config,
+    typecheck: options.typecheck,
+    cacheDir: options.cacheDir,
+    reporter: consoleReporter(options.logLevel),
+  };
+}
+
 function write(stdout: NodeJS.WritableStream, text: string): void {
   stdout.write(text.endsWith("\n") ? text : `${text}\n`);
 }
@@ -33,15 +43,11 @@ export async function runCompile(
   options: CommandOptions,
   stdout: NodeJS.WritableStream,
 ): Promise<void> {
-  const reporter = consoleReporter(options.logLevel);
   const result = await compile({
-    config,
+    ...libraryOptions(config, options),
     outDir: options.out,
     tar: options.tar ?? false,
     frozen: options.frozen ?? false,
-    typecheck: options.typecheck,
-    cacheDir: options.cacheDir,
-    reporter,
   });
   if (options.json) {
     write(stdout, JSON.stringify(result, null, 2));
@@ -56,13 +62,9 @@ export async function runPlan(
   options: CommandOptions,
   stdout: NodeJS.WritableStream,
 ): Promise<void> {
-  const reporter = consoleReporter(options.logLevel);
   const result = await plan({
-    config,
+    ...libraryOptions(config, options),
     frozen: options.frozen ?? false,
-    typecheck: options.typecheck,
-    cacheDir: options.cacheDir,
-    reporter,
   });
   if (options.json) {
     write(stdout, JSON.stringify(result, null, 2));
@@ -123,13 +125,9 @@ export async function runLock(
   options: CommandOptions,
   stdout: NodeJS.WritableStream,
 ): Promise<void> {
-  const reporter = consoleReporter(options.logLevel);
   const result = await lock({
-    config,
+    ...libraryOptions(config, options),
     update: options.update ?? false,
-    typecheck: options.typecheck,
-    cacheDir: options.cacheDir,
-    reporter,
   });
   if (options.json) {
     write(stdout, JSON.stringify(result, null, 2));

@@ -1,7 +1,15 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ociPlatform } from "../assemble/descriptor.js";
 import { buildImageConfig } from "../assemble/image-config.js";
@@ -11,6 +19,7 @@ import { buildLayer } from "../build/layer-cache.js";
 import type { LayerEntry } from "../build/layer-entry.js";
 import { MediaTypes } from "../oci/media-types.js";
 import type { Digest } from "../util/digest.js";
+import { temporarySibling } from "../util/fs.js";
 import { writeArchive } from "./archive.js";
 import { writeLayout, type LayoutInput } from "./layout.js";
 
@@ -205,6 +214,50 @@ describe("writeArchive", () => {
     await expect(writeArchive(broken)).rejects.toThrow();
     expect(readFileSync(archive).equals(before)).toBe(true);
     expect(readdirSync(join(work, "out"))).toEqual(["hello.tar"]);
+  });
+
+  it("removes temporaries of ended builds", async () => {
+    const outDir = join(work, "killed");
+    mkdirSync(outDir);
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid;
+    const ownName = basename(temporarySibling(join(outDir, "hello.tar")));
+    const endedName = ownName.replace(`-${process.pid}-`, `-${ended}-`);
+    const parentName = ownName.replace(`-${process.pid}-`, `-${process.ppid}-`);
+    for (const name of [endedName, parentName]) writeFileSync(join(outDir, name), "partial");
+    await writeArchive({ ...input, outDir });
+    expect(readdirSync(outDir).sort()).toEqual([parentName, "hello.tar"].sort());
+  });
+
+  it("rejects a blob file that does not match its digest", async () => {
+    const outDir = join(work, "damaged");
+    const layer = input.blobs.find((blob) => "path" in blob) as { digest: Digest; path: string };
+    const damaged = readFileSync(layer.path);
+    damaged.writeUInt8(damaged.readUInt8(0) ^ 0xff, 0);
+    const copy = join(work, "damaged-blob");
+    writeFileSync(copy, damaged);
+    const blobs = input.blobs.map((blob) => (blob === layer ? { ...layer, path: copy } : blob));
+    await expect(writeArchive({ ...input, outDir, blobs })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: `${copy} changed while imgc was reading it; build again`,
+    });
+    expect(readdirSync(outDir)).toEqual([]);
+  });
+
+  it("names the archive when the output folder is a file", async () => {
+    const file = join(work, "not-a-folder");
+    writeFileSync(file, "");
+    const outDir = join(file, "out");
+    await expect(writeArchive({ ...input, outDir })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: `failed to write the image archive ${join(outDir, "hello.tar")}`,
+      hint: expect.stringMatching(/is a file where imgc needs a folder/),
+    });
+  });
+
+  it("rejects an empty output folder", async () => {
+    await expect(writeArchive({ ...input, outDir: "" })).rejects.toThrow(
+      "the output folder is an empty string",
+    );
   });
 
   /** Returns the config and layer digests of the index's manifest for `architecture`. */

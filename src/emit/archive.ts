@@ -3,7 +3,7 @@
 // classic image store needs manifest.json, and containerd, podman and Docker's containerd
 // store read the layout. The tar is deterministic and written with imgc's own tar headers.
 
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { canonicalJson } from "../assemble/canonical-json.js";
 import type { LayerEntry } from "../build/layer-entry.js";
@@ -12,27 +12,60 @@ import { END_OF_ARCHIVE_SIZE } from "../build/tar-header.js";
 import { planRecords, TarSource } from "../build/tar-source.js";
 import type { ImageIndex, ImageManifest } from "../oci/types.js";
 import { digestHex } from "../util/digest.js";
-import { assert, ImgcError } from "../util/errors.js";
+import { assert } from "../util/errors.js";
 import { temporarySibling } from "../util/fs.js";
 import { layoutFiles, type LayoutFile, type LayoutInput } from "./layout-files.js";
+import { prepareOutDir } from "./layout.js";
+import { checkOutDir, outputError } from "./output-error.js";
 
 /** Bytes copied into the archive at a time. */
 const CHUNK_SIZE = 1024 * 1024;
 
 const encoder = new TextEncoder();
 
-/** Writes the archive atomically and returns its path, `<outDir>/<name>.tar`. */
+/**
+ * Writes the archive atomically and returns its path, `<outDir>/<name>.tar`. File system errors
+ * become ImgcErrors that name the archive, and a blob file that changes while it is copied fails
+ * the write.
+ */
 export async function writeArchive(input: LayoutInput): Promise<{ path: string }> {
   const files = layoutFiles(input);
-  const dockerManifest = await dockerManifestJson(input, files);
-  files.push({ path: "manifest.json", source: { bytes: dockerManifest } });
-  const entries = await archiveEntries(files);
-  const records = planRecords(orderLayerEntries(entries), { user: () => "", group: () => "" });
-
+  checkOutDir(input.outDir);
   const target = join(input.outDir, `${input.name}.tar`);
-  await mkdir(input.outDir, { recursive: true });
+  try {
+    await prepareOutDir(input);
+    const dockerManifest = await dockerManifestJson(input, files);
+    files.push({ path: "manifest.json", source: { bytes: dockerManifest } });
+    await writeTar(await archiveEntries(files), blobSha256(files), target);
+  } catch (error) {
+    throw outputError(error, `the image archive ${target}`, input.outDir);
+  }
+  return { path: target };
+}
+
+/**
+ * Returns the sha256 (hex) of each blob that is copied from a file, by its path in the archive:
+ * a blob's name is its digest, so the copy is checked as it is read.
+ */
+function blobSha256(files: readonly LayoutFile[]): Map<string, string> {
+  const prefix = "blobs/sha256/";
+  const expected = new Map<string, string>();
+  for (const file of files) {
+    if ("file" in file.source && file.path.startsWith(prefix))
+      expected.set(file.path, file.path.slice(prefix.length));
+  }
+  return expected;
+}
+
+/** Writes the tar of `entries` to a temporary beside `target` and renames it into place. */
+async function writeTar(
+  entries: readonly LayerEntry[],
+  expectedSha256: ReadonlyMap<string, string>,
+  target: string,
+): Promise<void> {
+  const records = planRecords(orderLayerEntries(entries), { user: () => "", group: () => "" });
   const temporary = temporarySibling(target);
-  const source = new TarSource(records);
+  const source = new TarSource(records, expectedSha256);
   try {
     const output = await open(temporary, "wx", 0o644);
     try {
@@ -46,17 +79,16 @@ export async function writeArchive(input: LayoutInput): Promise<{ path: string }
       // Fixed mode whatever the umask, as for the layout's files.
       await output.chmod(0o644);
     } finally {
-      await output.close();
       source.close();
+      await output.close();
     }
     await rename(temporary, target);
   } catch (error) {
-    await rm(temporary, { force: true });
-    throw error instanceof ImgcError
-      ? error
-      : new ImgcError(`failed to write the image archive ${target}`, { cause: error });
+    // The write's own error is the one to report. A temporary that cannot be removed now is
+    // removed by the next write into this folder, because its pid will have ended.
+    await rm(temporary, { force: true }).catch(() => undefined);
+    throw error;
   }
-  return { path: target };
 }
 
 /**

@@ -8,6 +8,7 @@ import { Annotations, MediaTypes } from "../oci/media-types.js";
 import type { Descriptor } from "../oci/types.js";
 import { digestHex, sha256Digest, type Digest } from "../util/digest.js";
 import { assert } from "../util/errors.js";
+import type { Reporter } from "../util/reporter.js";
 
 /** A blob to put in the layout: its bytes, or a file that contains them, such as a cached layer. */
 export type LayoutBlob = { digest: Digest; bytes: Uint8Array } | { digest: Digest; path: string };
@@ -25,6 +26,8 @@ export interface LayoutInput {
   blobs: readonly LayoutBlob[];
   /** Repository name for `io.containerd.image.name` (`<imageName>:<tag>`) and docker RepoTags. */
   imageName: string;
+  /** Receives debug lines, such as the temporaries of killed builds that were removed. */
+  reporter?: Reporter;
 }
 
 /** One file of the layout, by its path inside the layout. */

@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import {
   lstatSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -10,7 +11,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { basename, join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImageConfig } from "../assemble/image-config.js";
 import { buildImageIndex } from "../assemble/image-index.js";
@@ -19,6 +20,7 @@ import { buildManifest } from "../assemble/manifest.js";
 import type { LayerEntry } from "../build/layer-entry.js";
 import { buildLayer } from "../build/layer-cache.js";
 import { MediaTypes } from "../oci/media-types.js";
+import { temporarySibling } from "../util/fs.js";
 import { writeLayout, type LayoutInput } from "./layout.js";
 
 const work = mkdtempSync(join(tmpdir(), "imgc-layout-"));
@@ -257,5 +259,38 @@ describe("writeLayout", () => {
 
   it("rejects an invalid tag", async () => {
     await expect(writeLayout({ ...input, tags: ["-bad"] })).rejects.toThrow(/not a valid OCI tag/);
+  });
+
+  it("removes staging folders of ended builds", async () => {
+    const outDir = join(work, "killed");
+    const ended = spawnSync(process.execPath, ["-e", ""]).pid;
+    const ownName = basename(temporarySibling(join(outDir, "hello"), "staging"));
+    const endedName = ownName.replace(`-${process.pid}-`, `-${ended}-`);
+    const parentName = ownName.replace(`-${process.pid}-`, `-${process.ppid}-`);
+    for (const name of [endedName, parentName]) {
+      mkdirSync(join(outDir, name, "blobs"), { recursive: true });
+      writeFileSync(join(outDir, name, "blobs", "partial"), "x");
+    }
+    await writeLayout({ ...input, outDir });
+    expect(readdirSync(outDir).sort()).toEqual([parentName, "hello"].sort());
+  });
+
+  it("names the layout when the output folder is a file", async () => {
+    const file = join(work, "not-a-folder");
+    writeFileSync(file, "");
+    const outDir = join(file, "out");
+    await expect(writeLayout({ ...input, outDir })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: `failed to write the image layout ${join(outDir, "hello")}`,
+      hint: expect.stringMatching(/is a file where imgc needs a folder/),
+      cause: expect.objectContaining({ code: "ENOTDIR" }),
+    });
+  });
+
+  it("rejects an empty output folder", async () => {
+    await expect(writeLayout({ ...input, outDir: "" })).rejects.toMatchObject({
+      name: "ImgcError",
+      message: "the output folder is an empty string",
+    });
   });
 });

@@ -1,12 +1,19 @@
 // Writes `<outDir>/<name>/` as an OCI image layout. The layout is built in a staging folder
 // beside the target and swapped in with replaceDirAtomic, so a build that fails or is
-// interrupted leaves the previous output as it was.
+// interrupted leaves the previous output as it was. The staging folders of killed builds are
+// removed by the next write into the same folder.
 
 import { chmod, copyFile, link, mkdir, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ImgcError } from "../util/errors.js";
-import { recoverReplacedDir, replaceDirAtomic, temporarySibling } from "../util/fs.js";
+import {
+  recoverReplacedDir,
+  removeStaleTemporaries,
+  replaceDirAtomic,
+  temporarySibling,
+} from "../util/fs.js";
+import { silentReporter } from "../util/reporter.js";
 import { layoutFiles, type LayoutFile, type LayoutInput } from "./layout-files.js";
+import { checkOutDir, outputError } from "./output-error.js";
 
 export type { LayoutBlob, LayoutInput } from "./layout-files.js";
 
@@ -14,14 +21,38 @@ export type { LayoutBlob, LayoutInput } from "./layout-files.js";
 const FILE_MODE = 0o644;
 const DIR_MODE = 0o755;
 
-/** Writes the layout and returns its path, `<outDir>/<name>`. */
+/**
+ * Writes the layout and returns its path, `<outDir>/<name>`. File system errors become
+ * ImgcErrors that name the layout.
+ */
 export async function writeLayout(input: LayoutInput): Promise<{ path: string }> {
   const files = layoutFiles(input);
+  checkOutDir(input.outDir);
   const target = join(input.outDir, input.name);
-  await mkdir(input.outDir, { recursive: true });
-  // A crash between the two renames of an earlier run left only the `.old` copy: restore it.
-  await recoverReplacedDir(target);
+  try {
+    await prepareOutDir(input);
+    // A crash between the two renames of an earlier run left only the `.old` copy: restore it.
+    await recoverReplacedDir(target);
+    await stageLayout(files, target);
+  } catch (error) {
+    throw outputError(error, `the image layout ${target}`, input.outDir);
+  }
+  return { path: target };
+}
 
+/** Creates the output folder and removes the temporaries that killed builds left in it. */
+export async function prepareOutDir(input: LayoutInput): Promise<void> {
+  await mkdir(input.outDir, { recursive: true });
+  const { removed, failed } = await removeStaleTemporaries(input.outDir);
+  const reporter = input.reporter ?? silentReporter;
+  for (const path of removed) reporter.debug(`emit: removed ${path}, left by an ended build`);
+  for (const { path, error } of failed) {
+    reporter.debug(`emit: failed to remove ${path}, left by an ended build: ${String(error)}`);
+  }
+}
+
+/** Writes the files into a staging folder beside `target`, then swaps it in. */
+async function stageLayout(files: readonly LayoutFile[], target: string): Promise<void> {
   const staging = temporarySibling(target, "staging");
   try {
     await makeDir(staging);
@@ -30,10 +61,11 @@ export async function writeLayout(input: LayoutInput): Promise<{ path: string }>
     for (const file of files) await placeFile(file, join(staging, file.path));
     await replaceDirAtomic(staging, target);
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw new ImgcError(`failed to write the image layout ${target}`, { cause: error });
+    // The write's own error is the one to report. A staging folder that cannot be removed now is
+    // removed by the next write into this folder, because its pid will have ended.
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw error;
   }
-  return { path: target };
 }
 
 async function makeDir(path: string): Promise<void> {
