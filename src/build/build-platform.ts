@@ -67,6 +67,7 @@ const fetchConcurrency = 4;
  */
 function startFetchAndUnpack(
   packages: readonly LockedDebianPackage[],
+  mirror: string | undefined,
   options: BuildOptions,
 ): Map<string, Promise<InstalledPackage>> {
   const queue = [...packages];
@@ -91,8 +92,12 @@ function startFetchAndUnpack(
         const debPath = await fetchDeb(pkg, {
           cacheDir: options.cacheDir,
           reporter: options.reporter,
+          ...(mirror === undefined ? {} : { mirror }),
         });
-        const unpacked = await unpackDeb(debPath, pkg.sha256, { cacheDir: options.cacheDir });
+        const unpacked = await unpackDeb(debPath, pkg.sha256, {
+          cacheDir: options.cacheDir,
+          reporter: options.reporter,
+        });
         settle?.resolve({ locked: pkg, unpacked });
       } catch (error) {
         settle?.reject(error);
@@ -168,7 +173,11 @@ export async function buildPlatform(
   const base = resolved.base ? await readBaseFilesystem(resolved.base) : undefined;
   const view = base?.view ?? new FilesystemView();
 
-  const unpacking = startFetchAndUnpack(inLayerOrder(plan, resolved.packages), options);
+  const unpacking = startFetchAndUnpack(
+    inLayerOrder(plan, resolved.packages),
+    resolved.release?.mirror,
+    options,
+  );
   const accounts = accountTable(spec, base?.accounts ?? {}, new Set(unpacking.keys()));
   const names = nameLookups(accounts);
 

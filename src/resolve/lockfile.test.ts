@@ -221,6 +221,28 @@ describe("readLockfile", () => {
     expect(error.diagnostics[0]?.code).toBe(Codes.invalidLock);
   });
 
+  const badPackages: [string, Record<string, unknown>, string][] = [
+    ["a name with a slash", { name: "../../etc/x" }, "invalid name"],
+    ["an invalid version", { version: "1.0-1 (>= 2)" }, "invalid version"],
+    [
+      "a url off the mirror",
+      { url: "http://elsewhere.invalid/pool/t/tzdata.deb" },
+      "not the release's mirror",
+    ],
+    ["a negative size", { size: -1 }, "invalid size"],
+    ["no dependsOn list", { dependsOn: "libc6" }, "dependsOn"],
+  ];
+  for (const [name, change, message] of badPackages) {
+    it(`package with ${name}`, async () => {
+      const lock = sampleLock();
+      const pkg = lock.platforms["linux/amd64"]?.debian?.packages[0];
+      if (pkg) Object.assign(pkg, change);
+      const error = await readError(JSON.stringify(lock));
+      expect(error.diagnostics[0]?.code).toBe(Codes.invalidLock);
+      expect(error.message).toContain(message);
+    });
+  }
+
   it("packages that are not a list", async () => {
     const lock = sampleLock() as unknown as {
       platforms: Record<string, { debian: { packages: unknown } }>;

@@ -8,6 +8,7 @@ import type { Platform } from "../config/types.js";
 import { Codes } from "../diagnostics/codes.js";
 import { DiagnosticError } from "../diagnostics/diagnostic.js";
 import type { LockedPackage, ReleasePin } from "./debian/types.js";
+import { invalidVersionReason } from "./debian/version.js";
 import { sha256Digest, type Digest } from "../util/digest.js";
 import { writeFileAtomic } from "../util/fs.js";
 
@@ -86,6 +87,39 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Debian package names: lowercase letters, digits, "+", "-" and ".", starting alphanumeric. */
+const packageNamePattern = /^[a-z0-9][a-z0-9+.-]+$/;
+
+/**
+ * Returns what is wrong with a locked package, or undefined. The name becomes a file name under
+ * /var/lib/dpkg/status.d and the version goes into the status file, so both are checked as
+ * dpkg would; the URL must be the release's mirror followed by the archive path.
+ */
+function packageProblem(
+  pkg: Partial<LockedDebianPackage> | undefined,
+  mirror: unknown,
+): string | undefined {
+  if (!isObject(pkg)) return "is not an object";
+  if (typeof pkg.name !== "string" || !packageNamePattern.test(pkg.name))
+    return "has an invalid name";
+  if (typeof pkg.version !== "string") return "lacks a version";
+  const versionProblem = invalidVersionReason(pkg.version);
+  if (versionProblem)
+    return `has an invalid version ${JSON.stringify(pkg.version)}: ${versionProblem}`;
+  if (typeof pkg.architecture !== "string" || !/^[a-z0-9-]+$/.test(pkg.architecture))
+    return "has an invalid architecture";
+  if (!/^[0-9a-f]{64}$/.test(pkg.sha256 ?? "")) return "has an invalid sha256";
+  if (!Number.isSafeInteger(pkg.size) || (pkg.size as number) < 0) return "has an invalid size";
+  if (typeof pkg.filename !== "string" || typeof pkg.url !== "string")
+    return "lacks a url or filename";
+  if (typeof mirror !== "string" || pkg.url !== `${mirror}/${pkg.filename}`) {
+    return `has url ${JSON.stringify(pkg.url)}, which is not the release's mirror followed by its filename`;
+  }
+  if (!Array.isArray(pkg.dependsOn) || !pkg.dependsOn.every((d) => typeof d === "string"))
+    return "has no dependsOn list";
+  return undefined;
+}
+
 /** Reads the lock, or returns undefined when there is none. A malformed lock is an error. */
 export async function readLockfile(path: string): Promise<Lockfile | undefined> {
   let text: string;
@@ -116,11 +150,13 @@ export async function readLockfile(path: string): Promise<Lockfile | undefined> 
     const packages: unknown = pins?.debian?.packages ?? [];
     if (!Array.isArray(packages))
       throw invalid(path, `platform ${platform}: debian.packages is not a list`);
+    const mirror = pins?.debian?.release?.mirror;
     for (const pkg of packages as Partial<LockedDebianPackage>[]) {
-      if (!/^[0-9a-f]{64}$/.test(pkg?.sha256 ?? "") || !pkg?.url || !pkg.name || !pkg.version) {
+      const problem = packageProblem(pkg, mirror);
+      if (problem) {
         throw invalid(
           path,
-          `platform ${platform}: package entry ${JSON.stringify(pkg?.name)} lacks a name, version, url or sha256`,
+          `platform ${platform}: package ${JSON.stringify(pkg?.name)} ${problem}`,
         );
       }
     }

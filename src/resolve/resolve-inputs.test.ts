@@ -310,6 +310,23 @@ describe("resolveInputs with packages", () => {
     expect(error.diagnostics[0]?.code).toBe(Codes.staleLock);
   });
 
+  it("frozen with the lock's mirror edited", async () => {
+    const spec = imageSpec({ debian: debianSpec(["tool"]) });
+    const first = await resolveInputs(spec, options(configOf(spec)));
+    const existing = structuredClone(first.lock);
+    const debian = existing.platforms["linux/amd64"]?.debian;
+    if (debian) {
+      debian.release.mirror = "http://elsewhere.invalid/debian";
+      for (const pkg of debian.packages)
+        pkg.url = `http://elsewhere.invalid/debian/${pkg.filename}`;
+    }
+    const error = await diagnosticOf(
+      resolveInputs(spec, options(configOf(spec), { existing, frozen: true })),
+    );
+    expect(error.diagnostics[0]?.code).toBe(Codes.staleLock);
+    expect(error.diagnostics[0]?.message).toContain("elsewhere.invalid");
+  });
+
   /** Returns a lock that pins the older tool and libtool, as if written before 2.0-1 came out. */
   async function olderLock(): Promise<Lockfile> {
     const spec = imageSpec({ debian: debianSpec(["tool"]) });

@@ -191,11 +191,21 @@ export async function resolveInputs(
     }
     let debian: PlatformLock["debian"] = null;
     if (spec.debian) {
-      const locked = pinsStillApply ? previous?.debian : undefined;
+      // A lock whose mirror is not the one the config names was edited or belongs to another
+      // config: its URLs would send the download elsewhere, so its pins do not apply.
+      const configMirror = spec.debian.mirror;
+      const foreignMirror =
+        configMirror !== undefined &&
+        previous?.debian &&
+        previous.debian.release.mirror !== configMirror;
+      const locked = pinsStillApply && !foreignMirror ? previous?.debian : undefined;
       if (locked) {
         debian = locked;
       } else if (options.frozen) {
-        throw staleLock(options.lockPath, `it has no packages for ${platform}`);
+        const reason = foreignMirror
+          ? `its packages come from ${previous?.debian?.release.mirror}, but the config names ${configMirror}`
+          : `it has no packages for ${platform}`;
+        throw staleLock(options.lockPath, reason);
       } else {
         debian = await resolveDebian(spec.debian, platform, previous, options);
       }

@@ -16,6 +16,8 @@ export interface DataArchiveResult {
   /** Entries in archive order, without the root and the merged-/usr top-level names. */
   entries: DebEntry[];
   newestMtime: number;
+  /** sha256 (hex) of the whole data file. */
+  dataSha256: string;
   /**
    * Returns an md5sums file (`<md5>  <path>` per line) for the regular files that are not
    * listed in `conffiles`, as dh_md5sums writes it. Returns undefined when md5s were not
@@ -39,6 +41,7 @@ export class DataArchiveReader {
   private readonly md5ByPath = new Map<string, string>();
   private readonly regularFiles = new Set<string>();
   private offset = 0;
+  private readonly dataHash = createHash("sha256");
   private newestMtime = 0;
   private output: WriteStream | undefined;
   private writeError: Error | undefined;
@@ -67,6 +70,7 @@ export class DataArchiveReader {
     return {
       entries,
       newestMtime: this.newestMtime,
+      dataSha256: this.dataHash.digest("hex"),
       md5sums: (conffiles) =>
         this.options.computeMd5 ? formatMd5sums(entries, md5ByPath, conffiles) : undefined,
     };
@@ -155,6 +159,7 @@ export class DataArchiveReader {
     for await (const chunk of content) {
       const bytes = chunk as Buffer;
       sha256.update(bytes);
+      this.dataHash.update(bytes);
       md5?.update(bytes);
       this.offset += bytes.length;
       if (this.writeError) throw this.writeError;

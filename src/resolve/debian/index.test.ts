@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 
 import {
   type DebianFixture,
+  endless,
   type FixturePackage,
   startDebianFixture,
 } from "../../../test/fixtures/debian-repo.js";
@@ -181,10 +182,41 @@ describe("loadDebianIndex verification", () => {
     expect(await readdir(join(cacheDir, "blobs", "sha256"))).toEqual([]);
   });
 
+  it("stops an endless Packages file at the size the Release file gives", async () => {
+    const stats = { sent: 0, closed: false };
+    target.respondWith(`dists/${target.suite}/main/binary-amd64/Packages.xz`, endless(stats));
+    const error = await loadDebianIndex(options(target)).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "VerificationError" });
+    expect((error as { file: string }).file).toMatch(
+      new RegExp(`^${target.mirror}/dists/${target.suite}/main/binary-amd64/by-hash/SHA256/`),
+    );
+    expect((error as Error).message).toMatch(/expected \d+ bytes, got more; stopped after/);
+    expect(stats.sent).toBeLessThan(64 << 20);
+    expect(await readdir(join(cacheDir, "blobs", "sha256"))).toEqual([]);
+  }, 20_000);
+
   it("rejects a signature checked at a time before the key existed", async () => {
     await expect(
       loadDebianIndex(options(target, { now: new Date("2001-01-01T00:00:00Z") })),
     ).rejects.toThrow(/no valid signature/);
+  });
+});
+
+describe("loadDebianIndex record checks", () => {
+  it("rejects a record whose Version is invalid, naming it and the index", async () => {
+    const target = await startDebianFixture([
+      { name: "odd", version: "1.0-1 (>= 2)", rawData: [{ name: "./", type: "directory" }] },
+    ]);
+    try {
+      const error = await loadDebianIndex(options(target)).catch((caught: unknown) => caught);
+      expect(error).toMatchObject({ name: "ImgcError" });
+      expect((error as Error).message).toBe(
+        `package odd in ${target.mirror}/dists/${target.suite}/main/binary-amd64/Packages.xz ` +
+          'has an invalid Version "1.0-1 (>= 2)": version string has embedded spaces',
+      );
+    } finally {
+      await target.close();
+    }
   });
 });
 

@@ -50,7 +50,7 @@ async function fetchRelease(
   options: DebianIndexOptions,
 ): Promise<{ release: ReleaseFile; url: string; sha256: string }> {
   const url = `${options.mirror}/dists/${options.suite}/InRelease`;
-  const bytes = await fetchBytes(url);
+  const bytes = await fetchBytes(url, { reporter: options.reporter });
   const now = options.now ?? new Date();
   const signed = Buffer.from(bytes).toString("utf8");
   const verified = await verifyClearsigned(signed, options.keyringPath, url, now);
@@ -128,7 +128,8 @@ async function fetchPackagesFile(
   const url = packagesUrl(options, release, entry);
   await mkdir(join(options.cacheDir, "blobs", "sha256"), { recursive: true });
   const temporary = temporarySibling(target, "download");
-  const downloaded = await fetchToFile(url, temporary);
+  // The Release file gives the size, so a mirror that sends more is stopped at that size.
+  const downloaded = await fetchToFile(url, temporary, entry.size, { reporter: options.reporter });
   if (downloaded.sha256 !== entry.sha256 || downloaded.size !== entry.size) {
     await rm(temporary, { force: true });
     throw new VerificationError(

@@ -3,7 +3,7 @@
 import { ImgcError } from "../../util/errors.js";
 import { type ControlParagraph, fieldMap } from "./control.js";
 import type { PackageRecord, ReleasePin } from "./types.js";
-import { compareVersions, parseRelations } from "./version.js";
+import { compareVersions, invalidVersionReason, parseRelations } from "./version.js";
 
 /** A package that provides a (virtual) name, at a version when the Provides entry has one. */
 export interface Provider {
@@ -56,6 +56,16 @@ export function toPackageRecord(paragraph: ControlParagraph, source: string): Pa
   const fields = fieldMap(paragraph);
   const name = requiredField(fields, "Package", source);
   const version = requiredField(fields, "Version", source);
+  // The version goes into the lock and the image's dpkg status file, so one that dpkg would
+  // reject in a package's control file is rejected here too.
+  const versionProblem = invalidVersionReason(version);
+  if (versionProblem !== undefined) {
+    throw new ImgcError(
+      `package ${name} in ${source} has an invalid Version ${JSON.stringify(version)}: ` +
+        versionProblem,
+      { hint: "the mirror's index is malformed; try another mirror" },
+    );
+  }
   const [sourceName, sourceVersion] = parseSource(fields.get("source"), name, version);
   const sha256 = requiredField(fields, "SHA256", source);
   if (!/^[0-9a-f]{64}$/.test(sha256)) {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -11,6 +11,7 @@ import {
   startDebianFixture,
 } from "../../../test/fixtures/debian-repo.js";
 import { sha256Hex } from "../../util/digest.js";
+import type { Reporter } from "../../util/reporter.js";
 import type { DebEntry, UnpackedDeb } from "./types.js";
 import { unpackDeb } from "./unpack-deb.js";
 
@@ -67,6 +68,7 @@ const packages: FixturePackage[] = [
     { name: "./usr/bin/a", type: "link", linkname: "./usr/bin/b" },
     { name: "./usr/bin/b", content: "b" },
   ]),
+  { ...hostile("bad-version", [{ name: "./usr/share/x", content: "x" }]), version: "1.0-1 (>= 2)" },
   hostile("good-link", [
     { name: "./usr/", type: "directory" },
     { name: "./usr/bin/b", content: "b" },
@@ -194,12 +196,77 @@ describe("unpackDeb", () => {
       "control.json",
       "data.bin",
       "entries.json",
+      "sha256sums",
     ]);
   });
 
   it("keeps a hardlink to an earlier file", async () => {
     const unpacked = await unpack("good-link");
     expect(entry(unpacked, "usr/bin/a")).toMatchObject({ type: "hardlink", linkname: "usr/bin/b" });
+  });
+});
+
+describe("unpackDeb cache checks", () => {
+  /** Rewrites one file of the cache entry of `unpacked`. */
+  async function edit(
+    unpacked: UnpackedDeb,
+    name: string,
+    change: (data: Buffer) => Buffer | string,
+  ): Promise<void> {
+    const path = join(cacheDir, "debs", unpacked.sha256, name);
+    await writeFile(path, change(await readFile(path)));
+  }
+
+  function recordingReporter(): Reporter & { lines: string[] } {
+    const lines: string[] = [];
+    return { lines, info: (l) => lines.push(l), debug: () => undefined, warn: () => undefined };
+  }
+
+  it("unpacks again when data.bin was edited", async () => {
+    const first = await unpack("tool");
+    const offset = entry(first, "usr/bin/tool")?.offset ?? 0;
+    await edit(first, "data.bin", (data) => {
+      data[offset] = "X".charCodeAt(0);
+      return data;
+    });
+    const reporter = recordingReporter();
+    const path = join(fixture.root, fixture.poolPath("tool"));
+    const again = await unpackDeb(path, first.sha256, { cacheDir, reporter });
+    expect(await content(again, "usr/bin/tool")).toBe("#!/bin/sh\necho tool\n");
+    expect(reporter.lines).toEqual([
+      `debian: the unpacked package ${join(cacheDir, "debs", first.sha256)} is damaged ` +
+        "(data.bin does not match its sha256); unpacking it again",
+    ]);
+  });
+
+  it.each([
+    ["entries.json", (text: string) => text.replace('"mode":493', '"mode":2541')],
+    ["control.json", (text: string) => text.replace("echo configured", "echo changed")],
+    ["sha256sums", (text: string) => text.replace(/^[0-9a-f]/, "x")],
+  ])("unpacks again when %s was edited", async (name, change) => {
+    const first = await unpack("tool");
+    await edit(first, name, (data) => {
+      const edited = change(data.toString("utf8"));
+      expect(edited).not.toBe(data.toString("utf8"));
+      return edited;
+    });
+    const again = await unpack("tool");
+    expect(again).toEqual(first);
+  });
+
+  it("unpacks again when data.bin is missing", async () => {
+    const first = await unpack("tool");
+    await rm(join(cacheDir, "debs", first.sha256, "data.bin"));
+    const again = await unpack("tool");
+    expect(await content(again, "usr/bin/tool")).toBe("#!/bin/sh\necho tool\n");
+  });
+
+  it("reads the .deb again when the cache was damaged", async () => {
+    const first = await unpack("tool");
+    await edit(first, "data.bin", (data) => data.subarray(1));
+    await expect(unpackDeb("/nonexistent.deb", first.sha256, { cacheDir })).rejects.toThrow(
+      /\/nonexistent\.deb/,
+    );
   });
 });
 
@@ -217,6 +284,16 @@ describe("unpackDeb rejects hostile packages", () => {
     const error = await unpack(name).catch((caught: unknown) => caught);
     expect(error).toMatchObject({ name: "VerificationError", file: `${name}_1_amd64.deb` });
     expect((error as Error).message).toMatch(reason);
+    expect(await readdir(join(cacheDir, "debs"))).toEqual([]);
+  });
+
+  it("rejects an invalid Version in the control file", async () => {
+    const error = await unpack("bad-version").catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ name: "VerificationError" });
+    expect((error as Error).message).toContain(
+      'the control file of package bad-version has an invalid Version "1.0-1 (>= 2)": ' +
+        "version string has embedded spaces",
+    );
     expect(await readdir(join(cacheDir, "debs"))).toEqual([]);
   });
 

@@ -2,27 +2,34 @@
 // scripts, and the data archive's entries with every file's bytes appended to one data.bin.
 // Streaming throughout, so memory stays flat whatever the package size.
 
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 
 import { ImgcError, VerificationError } from "../../util/errors.js";
 import { temporarySibling } from "../../util/fs.js";
+import { type Reporter, silentReporter } from "../../util/reporter.js";
 import { readAll, readTar } from "../../util/tar-read.js";
 import { ArFormatError, type ArMember, readArMember, readArMembers } from "./ar-archive.js";
 import { getField, parseControl } from "./control.js";
 import { HostilePathError, normalizeMemberPath } from "./deb-paths.js";
 import { type DataArchiveResult, DataArchiveReader } from "./data-archive.js";
 import { compressionOfName, decompressStream } from "./decompress.js";
-import type { DebEntry, UnpackedDeb } from "./types.js";
+import type { UnpackedDeb } from "./types.js";
+import {
+  type CachedControl,
+  cacheFormat,
+  readUnpackedCache,
+  writeUnpackedCache,
+} from "./unpacked-cache.js";
+import { invalidVersionReason } from "./version.js";
 
 /** Options of unpackDeb. */
 export interface UnpackDebOptions {
   cacheDir: string;
+  /** Reporter for damaged cache entries that are unpacked again. */
+  reporter?: Reporter;
 }
-
-/** Version of the cache layout under `debs/`. Changing it makes imgc unpack every package again. */
-const cacheFormat = 1;
 
 /** Maintainer scripts that imgc keeps from the control archive. */
 const scriptNames = ["preinst", "postinst", "prerm", "postrm", "config", "triggers"];
@@ -30,16 +37,6 @@ const scriptNames = ["preinst", "postinst", "prerm", "postrm", "config", "trigge
 /** Control archive members that imgc keeps. Each is read whole, so their size is capped. */
 const keptControlMembers = new Set(["control", "md5sums", "conffiles", ...scriptNames]);
 const maxControlMemberSize = 16 << 20;
-
-interface CachedControl {
-  format: number;
-  sha256: string;
-  control: [string, string][];
-  md5sums: string | undefined;
-  conffiles: string | undefined;
-  scripts: Record<string, string>;
-  newestMtime: number;
-}
 
 /** The control archive's members that imgc keeps, as text. */
 type ControlMembers = Map<string, string>;
@@ -81,28 +78,27 @@ async function checkFormatVersion(path: string, members: readonly ArMember[], la
   }
 }
 
+/**
+ * Rejects a control file whose Version dpkg would reject. The status file in the image copies
+ * the control file, and a locked package skips the index check that applies the same rule.
+ */
+function checkControlVersion(control: readonly (readonly [string, string])[], label: string) {
+  const version = getField(control, "Version");
+  const problem = version === undefined ? "the field is missing" : invalidVersionReason(version);
+  if (problem === undefined) return;
+  const name = getField(control, "Package") ?? "(unnamed)";
+  throw new VerificationError(
+    label,
+    `the control file of package ${name} has an invalid Version ` +
+      `${JSON.stringify(version ?? "")}: ${problem}`,
+  );
+}
+
 function packageLabel(control: readonly (readonly [string, string])[], fallback: string): string {
   const name = getField(control, "Package");
   const version = getField(control, "Version");
   const architecture = getField(control, "Architecture");
   return name && version ? `${name}_${version}_${architecture ?? "unknown"}.deb` : fallback;
-}
-
-async function readCache(dir: string, sha256: string): Promise<UnpackedDeb | undefined> {
-  let cached: CachedControl;
-  try {
-    cached = JSON.parse(await readFile(join(dir, "control.json"), "utf8")) as CachedControl;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new ImgcError(`reading the cached package ${dir} failed`, {
-      cause: error,
-      hint: `delete ${dir} and build again`,
-    });
-  }
-  if (cached.format !== cacheFormat || cached.sha256 !== sha256) return undefined;
-  const entries = JSON.parse(await readFile(join(dir, "entries.json"), "utf8")) as DebEntry[];
-  const { format: _format, ...rest } = cached;
-  return { ...rest, entries, dataPath: join(dir, "data.bin") };
 }
 
 /**
@@ -155,6 +151,7 @@ async function unpackMembers(
     throw new VerificationError(labels.current, "the control archive has no control file");
   }
   const [control = []] = parseControl(controlText, `${labels.current}: control`);
+  checkControlVersion(control, labels.current);
   labels.current = packageLabel(control, labels.current);
 
   const reader = new DataArchiveReader(join(staging, "data.bin"), {
@@ -209,9 +206,10 @@ async function unpackInto(
 /**
  * Unpacks the .deb at `debPath`, whose sha256 the caller has verified, into
  * `<cacheDir>/debs/<sha256>/` and returns its contents. A second call returns the cached
- * result. The folder is built under a temporary name and renamed into place, so a crash never
- * leaves a partial entry. A package with unsafe paths, device files or a dangling hardlink is
- * rejected with a VerificationError naming it.
+ * result after checking every cached file against the sha256sums written with it, and unpacks
+ * again when one does not match. The folder is built under a temporary name and renamed into
+ * place, so a crash never leaves a partial entry. A package with unsafe paths, device files, a
+ * dangling hardlink or an invalid Version is rejected with a VerificationError naming it.
  */
 export async function unpackDeb(
   debPath: string,
@@ -222,33 +220,41 @@ export async function unpackDeb(
     throw new ImgcError(`invalid sha256 ${JSON.stringify(sha256)} for ${debPath}`);
   }
   const target = resolve(options.cacheDir, "debs", sha256);
-  const cached = await readCache(target, sha256);
-  if (cached) return cached;
+  const cached = await readUnpackedCache(target, sha256, { verifyData: true });
+  if (cached.state === "hit") return cached.unpacked;
+  if (cached.state === "damaged") {
+    (options.reporter ?? silentReporter).info(
+      `debian: the unpacked package ${target} is damaged (${cached.reason}); unpacking it again`,
+    );
+  }
 
   await mkdir(resolve(options.cacheDir, "debs"), { recursive: true });
   const staging = temporarySibling(target, "unpack");
   await mkdir(staging);
   try {
     const { control, data } = await unpackInto(debPath, sha256, staging, basename(debPath));
-    await writeFile(join(staging, "entries.json"), JSON.stringify(data.entries));
-    await writeFile(join(staging, "control.json"), JSON.stringify(control));
+    await writeUnpackedCache(staging, control, data.entries, data.dataSha256);
   } catch (error) {
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
 
   // Another process may have finished the same package meanwhile, and its result is as good.
-  const raced = await readCache(target, sha256);
-  if (raced) {
+  const raced = await readUnpackedCache(target, sha256, { verifyData: true });
+  if (raced.state === "hit") {
     await rm(staging, { recursive: true, force: true });
-    return raced;
+    return raced.unpacked;
   }
-  // What is left at the target is an older cache format.
+  // What is left at the target is damaged or in an older cache format.
   await rm(target, { recursive: true, force: true });
   await rename(staging, target);
-  const result = await readCache(target, sha256);
-  if (!result) {
-    throw new ImgcError(`the unpacked package ${target} is missing from the cache after unpacking`);
+  // data.bin was hashed as it was written, a moment ago, so it is not read again.
+  const result = await readUnpackedCache(target, sha256, { verifyData: false });
+  if (result.state !== "hit") {
+    throw new ImgcError(
+      `the unpacked package ${target} is missing from the cache after unpacking ` +
+        `(${result.state === "damaged" ? result.reason : "not found"})`,
+    );
   }
-  return result;
+  return result.unpacked;
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   compareVersions,
   formatDependency,
+  invalidVersionReason,
   parseRelations,
   parseVersion,
   relationApplies,
@@ -81,6 +82,35 @@ describe("parseVersion", () => {
 
   it.each(["", "  ", "0:", "-0", "0:-0", "a:0-0", "-1:0-1", "0:0 0-1"])("rejects %j", (text) => {
     expect(() => parseVersion(text)).toThrow(/invalid Debian version/);
+  });
+});
+
+describe("invalidVersionReason", () => {
+  it.each(["1.0-1", "1:2.41-12", "2:1.0~rc1+dfsg-1+deb13u1", "1:2:3-4-5", "0", "20.19.2+dfsg-1"])(
+    "accepts %j",
+    (text) => {
+      expect(invalidVersionReason(text)).toBeUndefined();
+    },
+  );
+
+  // The reasons are dpkg's own messages (lib/dpkg/parsehelp.c).
+  it.each([
+    ["", "version string is empty"],
+    ["1.0-1 (>= 2)", "version string has embedded spaces"],
+    [":1.0", "epoch in version is empty"],
+    ["a:1.0", "epoch in version is not number"],
+    ["-1:1.0", "epoch in version is not number"],
+    ["2147483648:1.0", "epoch in version is too big"],
+    ["1:", "nothing after colon in version number"],
+    ["1.0-", "revision number is empty"],
+    ["-1", "version number is empty"],
+    ["foo", "version number does not start with digit"],
+    ["1.0(", "invalid character in version number"],
+    ["1.0_2", "invalid character in version number"],
+    ["1:1.0-1/2", "invalid character in revision number"],
+    ["1.0-1_2", "invalid character in revision number"],
+  ])("rejects %j: %s", (text, reason) => {
+    expect(invalidVersionReason(text)).toBe(reason);
   });
 });
 

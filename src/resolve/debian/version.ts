@@ -45,6 +45,40 @@ export function parseVersion(text: string): DebianVersion {
   return { epoch: Number(epochText), upstream, revision };
 }
 
+// dpkg stores epochs as a C int.
+const maxEpoch = 2 ** 31 - 1;
+
+/**
+ * Returns why `text` is not a valid Debian version, or undefined when it is one. The checks and
+ * messages are those of dpkg's parseversion (lib/dpkg/parsehelp.c). dpkg only warns about a
+ * bad character or a first character that is not a digit when it reads its own database, but
+ * rejects them in a package's control file, and so does this function. parseVersion, which
+ * comparisons use, stays lenient, as `dpkg --compare-versions` only warns about them.
+ */
+export function invalidVersionReason(text: string): string | undefined {
+  const version = text.trim();
+  if (version === "") return "version string is empty";
+  if (/\s/.test(version)) return "version string has embedded spaces";
+  const colon = version.indexOf(":");
+  if (colon >= 0) {
+    const epochText = version.slice(0, colon);
+    if (epochText === "") return "epoch in version is empty";
+    if (!/^\d+$/.test(epochText)) return "epoch in version is not number";
+    if (Number(epochText) > maxEpoch) return "epoch in version is too big";
+    if (colon === version.length - 1) return "nothing after colon in version number";
+  }
+  const rest = version.slice(colon + 1);
+  const hyphen = rest.lastIndexOf("-");
+  const upstream = hyphen >= 0 ? rest.slice(0, hyphen) : rest;
+  const revision = hyphen >= 0 ? rest.slice(hyphen + 1) : "";
+  if (hyphen >= 0 && revision === "") return "revision number is empty";
+  if (upstream === "") return "version number is empty";
+  if (!isDigit(upstream.charCodeAt(0))) return "version number does not start with digit";
+  if (!/^[A-Za-z0-9.+~:-]*$/.test(upstream)) return "invalid character in version number";
+  if (!/^[A-Za-z0-9.+~]*$/.test(revision)) return "invalid character in revision number";
+  return undefined;
+}
+
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
 }
