@@ -1,4 +1,4 @@
-// The driver: runs the pipeline stages in order. This is the only file that knows the order:
+// The driver: runs the pipeline stages in order. This is the only file that fixes the order:
 //
 //   load → check → resolve → plan → build → assemble → emit
 //
@@ -51,7 +51,7 @@ export interface CompileOptions extends CommonOptions {
   sourceDateEpoch?: number | undefined;
 }
 
-/** What `compile` produced. */
+/** The result of `compile`: the digest, the outputs and each platform's layers. */
 export interface CompileResult {
   /** Digest of the image index: the image's identity. */
   digest: Digest;
@@ -71,7 +71,7 @@ export interface CompileResult {
   }[];
 }
 
-/** What `plan` prints. */
+/** The plan that `imgc plan` prints: the resolved packages and layers of each platform. */
 export interface ImagePlan {
   name: string;
   tags: readonly string[];

@@ -17,7 +17,7 @@ export interface CommandOptions {
   update?: boolean;
 }
 
-/** The library options every command passes on from the command line. */
+/** Returns the library options every command passes on from the command line. */
 function libraryOptions(config: string | undefined, options: CommandOptions) {
   return {
     config,

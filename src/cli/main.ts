@@ -148,7 +148,7 @@ export function dropOffVariables(env: NodeJS.ProcessEnv): void {
   }
 }
 
-/** Returns true when the command line or the environment asks for JSON output. */
+/** Returns true when the command line or the environment requests JSON output. */
 function wantsJson(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
   return argv.includes("--json") || env.IMGC_JSON !== undefined;
 }

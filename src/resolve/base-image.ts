@@ -30,7 +30,7 @@ export interface BaseLayer {
 
 /** A base image resolved for one platform. */
 export interface BaseImage {
-  /** How the config named it, e.g. `oci:/abs/path:1.0`. */
+  /** The reference as the config wrote it, such as `oci:/abs/path:1.0`. */
   reference: string;
   manifestDigest: Digest;
   config: ImageConfigBlob;
@@ -55,7 +55,7 @@ async function readBlob(layout: string, descriptor: Descriptor): Promise<Buffer>
       cause: error,
     });
   }
-  // Check size before hashing and the digest before parsing, as the image spec asks.
+  // Check size before hashing and the digest before parsing, as the image spec requires.
   if (data.length !== descriptor.size || `sha256:${sha256Hex(data)}` !== descriptor.digest) {
     throw new VerificationError(path, `content does not match its descriptor ${descriptor.digest}`);
   }
@@ -113,12 +113,12 @@ async function findTopDescriptor(
     );
   }
   throw baseNotFound(
-    `base image ${describeBase(spec)}: the layout holds several images`,
+    `base image ${describeBase(spec)}: the layout contains several images`,
     `name one with a tag: ${tags.join(", ")}`,
   );
 }
 
-/** A base that the config names but that is not there: a config mistake (exit 2). */
+/** Returns the error for a base the config names but the layout lacks: a config mistake (exit 2). */
 function baseNotFound(message: string, fix: string): DiagnosticError {
   return new DiagnosticError([
     { code: Codes.baseImageNotFound, severity: "error", message, path: "base", fix },
@@ -183,7 +183,7 @@ const accountPaths = new Map<string, keyof BaseAccountFiles>([
   ["etc/shadow", "shadow"],
 ]);
 
-/** A stream that passes data through and feeds it to `hash`. */
+/** Returns a stream that passes data through and feeds it to `hash`. */
 function hashTap(hash: ReturnType<typeof createHash>): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
@@ -196,7 +196,7 @@ function hashTap(hash: ReturnType<typeof createHash>): Transform {
 function ignoreResult(): void {}
 
 // pipeline() rather than pipe(): it passes an error of any stage (a damaged gzip stream) on to
-// the last stream, where readTar sees it. With pipe() the error is lost and the read never ends.
+// the last stream, where readTar receives it. With pipe() the error is lost and the read never ends.
 function layerStream(layer: BaseLayer, blobHash: ReturnType<typeof createHash>): Readable {
   const type = layer.descriptor.mediaType;
   const gzip = type.endsWith("+gzip") || type.endsWith(".tar.gzip");
@@ -239,11 +239,11 @@ async function unreadableLayer(layer: BaseLayer, cause: unknown): Promise<ImgcEr
 }
 
 /**
- * Rejects a base layer entry that a careless extractor would write outside the image root, since
- * imgc passes base layers on byte for byte and cannot clean them: a `..` segment, an absolute
- * path, a path through a symlink (`link -> /etc`, then `link/passwd`), a hardlink whose target
- * leaves the root, and a whiteout of `.` or `..`. Image builders write none of these: they take
- * layers from real folders, where no path runs through a link.
+ * Rejects a base layer entry that a careless extractor would write outside the image root.
+ * imgc passes base layers on byte for byte, so it cannot clean such entries. Rejected: a `..`
+ * segment, an absolute path, a path through a symlink (`link -> /etc`, then `link/passwd`), a
+ * hardlink whose target leaves the root, and a whiteout of `.` or `..`. Image builders write
+ * none of these, because they take layers from real folders, where no path runs through a link.
  */
 function checkBaseEntry(
   layer: BaseLayer,

@@ -93,7 +93,7 @@ const packageNamePattern = /^[a-z0-9][a-z0-9+.-]+$/;
 /**
  * Returns what is wrong with a locked package, or undefined. The name becomes a file name under
  * /var/lib/dpkg/status.d and the version goes into the status file, so both are checked as
- * dpkg would; the URL must be the release's mirror followed by the archive path.
+ * dpkg would. The URL must be the release's mirror followed by the archive path.
  */
 function packageProblem(
   pkg: Partial<LockedDebianPackage> | undefined,

@@ -23,7 +23,7 @@ import {
   type PlatformLock,
 } from "./lockfile.js";
 
-/** What a platform's build starts from. */
+/** The resolved inputs of one platform: its base image and locked packages. */
 export interface ResolvedPlatform {
   platform: Platform;
   base: BaseImage | undefined;

@@ -36,7 +36,7 @@ afterAll(async () => {
   for (const dir of folders) await rm(dir, { recursive: true, force: true });
 });
 
-/** A project with a good build in out/, and the snapshot of that output. */
+/** Creates a project with a good build in out/ and returns it with a snapshot of that output. */
 async function projectWithOutput(): Promise<{
   dir: string;
   cacheDir: string;
