@@ -81,6 +81,47 @@ export default { name: "app", ports: [port] };
     ]);
   });
 
+  test("reports a syntax error once", async () => {
+    const source =
+      'import { defineImage } from "imgc";\nexport default defineImage({ name: "a" };\n';
+    const folder = await writeFixture({ "image.config.ts": source });
+    const file = path.join(folder, "image.config.ts");
+    const result = await checkConfig(file, { typecheck: true });
+    expect(result.diagnostics.map((d) => [d.code, d.location])).toEqual([
+      ["IMGC1002", { file, ...positionOf(source, ";\n", 2) }],
+    ]);
+  });
+
+  test("reports an unresolved import once", async () => {
+    const source =
+      'import { port } from "./missing.ts";\nexport default { name: "a", ports: [port] };\n';
+    const folder = await writeFixture({ "image.config.ts": source });
+    const result = await checkConfig("image.config.ts", { typecheck: true, cwd: folder });
+    expect(result.diagnostics.map((d) => d.code)).toEqual(["IMGC1002"]);
+  });
+
+  test("keeps a second syntax error", async () => {
+    const source = 'export default {\n  name: "a",,\n  tags: ["x" "y"],\n};\n';
+    const folder = await writeFixture({ "image.config.ts": source });
+    const result = await checkConfig("image.config.ts", { typecheck: true, cwd: folder });
+    expect(result.diagnostics.map((d) => [d.code, d.location?.line])).toEqual([
+      ["IMGC1002", 2],
+      ["IMGC2001", 3],
+    ]);
+  });
+
+  test("locates a value that is not plain data once", async () => {
+    const source = `import { defineImage } from "imgc";
+export default defineImage({ name: "app", labels: { built: new Date(0) } });
+`;
+    const folder = await writeFixture({ "image.config.ts": source });
+    const file = path.join(folder, "image.config.ts");
+    const result = await checkConfig(file, { typecheck: true });
+    expect(result.diagnostics.map((d) => [d.code, d.path, d.location])).toEqual([
+      ["IMGC1002", "labels.built", { file, ...positionOf(source, "new Date") }],
+    ]);
+  });
+
   test("reports a missing config", async () => {
     const folder = await writeFixture({ "package.json": "{}" });
     const result = await checkConfig(undefined, { typecheck: true, cwd: folder });

@@ -10,8 +10,8 @@ import { ConfigLoadError } from "../load/config-load-error.js";
 import { loadConfig } from "../load/find-config.js";
 import { locateConfigPath, parseConfigSource } from "./locate.js";
 import type { ImageSpec } from "./spec.js";
-import { typecheckConfig, typecheckedExtensions } from "./typecheck.js";
-import { validateConfig } from "./validate.js";
+import { isSyntaxError, typecheckConfig, typecheckedExtensions } from "./typecheck.js";
+import { readConfigSource, validateConfig } from "./validate.js";
 
 /** The result of checking a config: its spec, its problems and the files it is made of. */
 export interface CheckResult {
@@ -30,8 +30,8 @@ export interface CheckResult {
 /**
  * Loads the config at `file` (or searches for one from `cwd` when undefined), type-checks it when
  * `typecheck` is set and it is TypeScript, and validates the evaluated object. Type errors and
- * validation errors are reported together; a type error that a validation diagnostic already
- * reports at the same place is left out.
+ * validation errors are reported together. A type error is left out when a validation diagnostic
+ * or a compile error of the loader already reports it at the same place.
  */
 export async function checkConfig(
   file: string | undefined,
@@ -58,9 +58,15 @@ export async function checkConfig(
       ? { spec: undefined, diagnostics: [] }
       : validateConfig(loaded.config.value, { configFile });
 
+  const otherErrors = [...loaded.diagnostics, ...validation.diagnostics];
+  const newTypeErrors = withoutDuplicates(
+    withoutCompileErrors(typeErrors, loaded.compileErrors),
+    otherErrors,
+    configFile,
+  );
   const diagnostics = sortByLocation([
     ...loaded.diagnostics,
-    ...withoutDuplicates(typeErrors, validation.diagnostics, configFile),
+    ...newTypeErrors,
     ...validation.diagnostics,
   ]);
   const spec = hasErrors(diagnostics) ? undefined : validation.spec;
@@ -81,35 +87,90 @@ async function loadOrReport(file: string | undefined, cwd: string | undefined) {
       config: { value: evaluated.config },
       inputs: evaluated.inputs,
       diagnostics: [],
+      compileErrors: [],
     };
   } catch (error) {
     if (error instanceof ConfigLoadError) {
-      const diagnostics = [...error.diagnostics];
-      return { file: error.file, config: undefined, inputs: [error.file], diagnostics };
+      const diagnostics = locateLoadDiagnostics(error.file, error.diagnostics);
+      const compileErrors = error.compileFailed ? diagnostics : [];
+      return {
+        file: error.file,
+        config: undefined,
+        inputs: [error.file],
+        diagnostics,
+        compileErrors,
+      };
     }
     if (error instanceof DiagnosticError) {
       const diagnostics = [...error.diagnostics];
-      return { file: undefined, config: undefined, inputs: [], diagnostics };
+      return { file: undefined, config: undefined, inputs: [], diagnostics, compileErrors: [] };
     }
     throw error;
   }
 }
 
 /**
- * Leaves out type errors that start inside a value a validation error was located at exactly:
- * both describe one mistake, and the validation diagnostic carries the config path and a fix.
+ * Adds source locations to load diagnostics that name a config path only, such as a function in
+ * the default export.
+ */
+function locateLoadDiagnostics(file: string, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const unlocated = diagnostics.some((d) => d.path !== undefined && d.location === undefined);
+  const source = unlocated ? readConfigSource(file) : undefined;
+  if (source === undefined) {
+    return [...diagnostics];
+  }
+  return diagnostics.map((diagnostic) => {
+    if (diagnostic.path === undefined || diagnostic.location !== undefined) {
+      return diagnostic;
+    }
+    const located = locateConfigPath(source, diagnostic.path);
+    return located === undefined ? diagnostic : { ...diagnostic, location: located.location };
+  });
+}
+
+/**
+ * Leaves out type errors that repeat a compile error of the loader: esbuild and TypeScript both
+ * parse the config, so a syntax error or an unresolved import would be reported twice. A type
+ * error repeats one when it is at the same place, or when it is a syntax error (TS1xxx) on the
+ * same line, where the two parsers may point at different columns.
+ */
+function withoutCompileErrors(
+  typeErrors: readonly Diagnostic[],
+  compileErrors: readonly Diagnostic[],
+): Diagnostic[] {
+  return typeErrors.filter((typeError) => {
+    const at = typeError.location;
+    const syntaxError = isSyntaxError(typeError);
+    return !compileErrors.some((compileError) => {
+      const other = compileError.location;
+      if (
+        at === undefined ||
+        other === undefined ||
+        at.file !== other.file ||
+        at.line !== other.line
+      ) {
+        return false;
+      }
+      return at.column === other.column || syntaxError;
+    });
+  });
+}
+
+/**
+ * Leaves out type errors that start inside a value a validation or load error was located at
+ * exactly: both describe one mistake, and the other diagnostic carries the config path and a fix.
  */
 function withoutDuplicates(
   typeErrors: readonly Diagnostic[],
-  validation: readonly Diagnostic[],
+  otherErrors: readonly Diagnostic[],
   configFile: string,
 ): Diagnostic[] {
-  const validationErrors = validation.filter((d) => d.severity === "error" && d.path !== undefined);
-  if (typeErrors.length === 0 || validationErrors.length === 0) {
+  const pathErrors = otherErrors.filter((d) => d.severity === "error" && d.path !== undefined);
+  if (typeErrors.length === 0 || pathErrors.length === 0) {
     return [...typeErrors];
   }
   const source = parseConfigSource(configFile, readFileSync(configFile, "utf8"));
-  const spans = validationErrors
+  const spans = pathErrors
     .map((diagnostic) => locateConfigPath(source, diagnostic.path ?? ""))
     .filter((located) => located?.exact === true);
 

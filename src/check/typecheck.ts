@@ -124,6 +124,11 @@ function createCachingHost(options: ts.CompilerOptions): ts.CompilerHost {
   return host;
 }
 
+/** Returns true for a TypeScript syntax error (codes TS1000 to TS1999) made by `typecheckConfig`. */
+export function isSyntaxError(diagnostic: Diagnostic): boolean {
+  return diagnostic.code === Codes.typeError && /\(TS1\d{3}\)$/.test(diagnostic.message);
+}
+
 function toDiagnostic(diagnostic: ts.Diagnostic, severity: Diagnostic["severity"]): Diagnostic {
   // TypeScript's message already names what to change ("Did you mean …?"), so there is no fix.
   const message = ts.flattenDiagnosticMessageText(diagnostic.messageText, "\n");

@@ -16,13 +16,7 @@ import { readImageName, readTags } from "./rules/image-name.js";
 import { describeAccounts } from "./rules/owner.js";
 import { readPlatforms } from "./rules/platforms.js";
 import { readPorts } from "./rules/ports.js";
-import {
-  readAbsoluteImagePath,
-  readCommand,
-  readEnv,
-  readStringMap,
-  readVolumes,
-} from "./rules/runtime.js";
+import { readCommand, readEnv, readStringMap, readVolumes, readWorkdir } from "./rules/runtime.js";
 import { readStopSignal } from "./rules/stop-signal.js";
 import { readUser } from "./rules/user.js";
 import { readObject, readOptional, readRequired, type KeyShape } from "./rules/values.js";
@@ -97,7 +91,7 @@ function readImageSpec(context: RuleContext, value: unknown): ImageSpec | undefi
     readFiles(context, value, ["files"], accounts),
   );
   const workdir = readOptional<string | null>(config, "workdir", null, (value) =>
-    readAbsoluteImagePath(context, value, ["workdir"]),
+    readWorkdir(context, value, ["workdir"]),
   );
   const env = readEnv(context, config["env"], ["env"]);
   const entrypoint = readOptional<string[] | null>(config, "entrypoint", null, (value) =>

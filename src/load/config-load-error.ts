@@ -9,6 +9,11 @@ export class ConfigLoadError extends DiagnosticError {
     /** Absolute path of the config file. */
     readonly file: string,
     diagnostics: readonly Diagnostic[],
+    /**
+     * True when esbuild could not compile the config, so its diagnostics are syntax and import
+     * errors that the type-checker reports too.
+     */
+    readonly compileFailed = false,
   ) {
     super(diagnostics);
     this.name = "ConfigLoadError";

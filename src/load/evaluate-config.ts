@@ -1,10 +1,9 @@
-// Bundles a TypeScript or JavaScript config with esbuild and evaluates it with Node. This is the
-// only module of the loader that imports esbuild.
+// Bundles a TypeScript or JavaScript config with esbuild and evaluates it in a child Node
+// process. This is the only module of the loader that imports esbuild.
 
 import { randomBytes } from "node:crypto";
 import { readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { pathToFileURL } from "node:url";
 
 import * as esbuild from "esbuild";
 
@@ -13,7 +12,8 @@ import { Codes } from "../diagnostics/codes.js";
 import { assert, ImgcError } from "../util/errors.js";
 import { findConfigApiModules } from "./config-api-modules.js";
 import { ConfigLoadError } from "./config-load-error.js";
-import { locateThrow } from "./locate-throw.js";
+import { readConfigResult } from "./read-config-result.js";
+import { findConfigRunner, runConfigChild, type ConfigRunner } from "./run-config-child.js";
 
 /** A config file run to its default export, before any checks. */
 export interface EvaluatedConfig {
@@ -25,30 +25,45 @@ export interface EvaluatedConfig {
   inputs: string[];
 }
 
+/** Options of `evaluateConfig`. */
+export interface EvaluateOptions {
+  /**
+   * Seconds the config may take to evaluate before its process is killed. Default: the
+   * `IMGC_CONFIG_TIMEOUT` environment variable, else 30.
+   */
+  timeoutSeconds?: number;
+}
+
 interface ConfigBundle {
   code: string;
   sourceMap: string;
   inputs: string[];
 }
 
+/** Seconds a config may take to evaluate when neither the caller nor the environment sets them. */
+export const defaultConfigTimeoutSeconds = 30;
+
 /**
  * Evaluates the config at `file`: a JSON file is parsed, a TypeScript or JavaScript file is
- * bundled with its local imports and imported. Raises ConfigLoadError (IMGC1002, IMGC1003) when
- * the file does not compile, throws, or has no default export.
+ * bundled with its local imports and run in a child Node process that returns its default export
+ * as plain data. Raises ConfigLoadError (IMGC1002, IMGC1003) when the file does not compile,
+ * throws, exits, does not finish in time, or has no default export of plain data.
  */
-export async function evaluateConfig(file: string): Promise<EvaluatedConfig> {
+export async function evaluateConfig(
+  file: string,
+  options: EvaluateOptions = {},
+): Promise<EvaluatedConfig> {
   const absolute = path.resolve(file);
   if (path.extname(absolute) === ".json") {
     return readJsonConfig(absolute);
   }
+  const timeoutSeconds = options.timeoutSeconds ?? readConfigTimeout(absolute, process.env);
 
   const bundle = await bundleConfig(absolute);
-  const moduleNamespace = await importBundle(absolute, bundle);
+  const runner = await prepareConfigRunner();
+  const config = await runBundle(absolute, bundle, runner, timeoutSeconds);
 
-  if (moduleNamespace["default"] === undefined) {
-    throw new ConfigLoadError(absolute, [noDefaultExport(absolute)]);
-  }
-  return { config: moduleNamespace["default"], file: absolute, inputs: bundle.inputs };
+  return { config, file: absolute, inputs: bundle.inputs };
 }
 
 /** Parses a JSON config. JSON has no default export, so the whole document is the config. */
@@ -92,10 +107,8 @@ async function bundleConfig(file: string): Promise<ConfigBundle> {
     });
   } catch (error) {
     if (isBuildFailure(error)) {
-      throw new ConfigLoadError(
-        file,
-        error.errors.map((message) => buildError(file, message)),
-      );
+      const diagnostics = error.errors.map((message) => buildError(file, message));
+      throw new ConfigLoadError(file, diagnostics, true);
     }
     throw error;
   }
@@ -128,49 +141,89 @@ function configApiPlugin(runtimeModule: string): esbuild.Plugin {
 }
 
 /**
- * Imports the bundle from a temporary file beside the config, because Node resolves the
- * bundle's external imports from the folder the file is in. The file is deleted afterwards.
+ * Writes the bundle to a temporary file beside the config, because Node resolves the bundle's
+ * external imports from the folder the file is in, and runs it in a child process. The file is
+ * deleted afterwards, also when the child failed or was killed.
  *
- * NOTE: the config runs in this process, and Node never unloads an ES module, so each evaluation
- * keeps its bundle in memory until the process exits. `import.meta.url` in a bundled file names
- * the temporary file, which is right for the config's own folder and wrong for files elsewhere.
+ * NOTE: `import.meta.url` in a bundled file names the temporary file, which is right for the
+ * config's own folder and wrong for files elsewhere.
  */
-async function importBundle(file: string, bundle: ConfigBundle): Promise<Record<string, unknown>> {
+async function runBundle(
+  file: string,
+  bundle: ConfigBundle,
+  runner: ConfigRunner,
+  timeoutSeconds: number,
+): Promise<unknown> {
   const suffix = `${process.pid}-${randomBytes(6).toString("hex")}`;
-  const temporary = path.join(path.dirname(file), `.imgc-tmp-${suffix}.mjs`);
+  const bundleFile = path.join(path.dirname(file), `.imgc-tmp-${suffix}.mjs`);
   try {
-    await writeFile(temporary, bundle.code, { flag: "wx" });
+    await writeFile(bundleFile, bundle.code, { flag: "wx" });
   } catch (error) {
-    throw new ImgcError(`failed to write the config bundle ${temporary}`, {
+    throw new ImgcError(`failed to write the config bundle ${bundleFile}`, {
       cause: error,
       hint: "imgc writes a temporary file next to the config; make its folder writable.",
     });
   }
 
   try {
-    return (await import(pathToFileURL(temporary).href)) as Record<string, unknown>;
-  } catch (error) {
-    const location = locateThrow(error, temporary, bundle.sourceMap);
-    const diagnostic: Diagnostic = {
-      code: Codes.configLoadFailed,
-      severity: "error",
-      message: `${path.basename(file)} threw while it was evaluated: ${describeThrown(error)}`,
-      fix: "Fix the code that throws; imgc runs the config with Node to get its default export.",
-    };
-    throw new ConfigLoadError(file, [location ? { ...diagnostic, location } : diagnostic]);
+    const run = await runConfigChild(bundleFile, runner, timeoutSeconds * 1000);
+    return readConfigResult(run, { file, bundleFile, sourceMap: bundle.sourceMap, timeoutSeconds });
   } finally {
-    await rm(temporary, { force: true });
+    await rm(bundleFile, { force: true });
   }
 }
 
-function noDefaultExport(file: string): Diagnostic {
-  return {
-    code: Codes.configNoDefaultExport,
-    severity: "error",
-    message: `${path.basename(file)} has no default export`,
-    location: { file, line: 1, column: 1 },
-    fix: 'Export the image: `export default defineImage({ name: "…" })`.',
-  };
+let runnerFromSources: Promise<ConfigRunner> | undefined;
+
+/**
+ * Returns how to start config-runner. Built imgc runs its compiled file; imgc run from its
+ * TypeScript sources (tests) bundles the runner once per process, because Node 20 cannot run
+ * TypeScript.
+ */
+function prepareConfigRunner(): Promise<ConfigRunner> {
+  const runner = findConfigRunner();
+  if (runner.compiled) {
+    return Promise.resolve({ kind: "file", file: runner.file });
+  }
+  runnerFromSources ??= esbuild
+    .build({
+      entryPoints: [runner.file],
+      bundle: true,
+      write: false,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "silent",
+    })
+    .then((result) => {
+      const code = result.outputFiles[0]?.text;
+      assert(code !== undefined, "esbuild wrote no bundle of config-runner");
+      return { kind: "code", code };
+    });
+  return runnerFromSources;
+}
+
+/**
+ * Reads IMGC_CONFIG_TIMEOUT, the seconds a config may take to evaluate. Raises ConfigLoadError
+ * (IMGC1002) when it is set to anything but a positive number.
+ */
+export function readConfigTimeout(file: string, env: NodeJS.ProcessEnv): number {
+  const text = env["IMGC_CONFIG_TIMEOUT"];
+  if (text === undefined || text.trim() === "") {
+    return defaultConfigTimeoutSeconds;
+  }
+  const seconds = Number(text);
+  if (Number.isFinite(seconds) && seconds > 0) {
+    return seconds;
+  }
+  throw new ConfigLoadError(file, [
+    {
+      code: Codes.configLoadFailed,
+      severity: "error",
+      message: `IMGC_CONFIG_TIMEOUT ${JSON.stringify(text)} is not a positive number of seconds`,
+      fix: `Set it to the seconds a config may take to evaluate, such as 60, or unset it for the default of ${defaultConfigTimeoutSeconds}.`,
+    },
+  ]);
 }
 
 function buildError(file: string, message: esbuild.Message): Diagnostic {
@@ -192,13 +245,6 @@ function buildError(file: string, message: esbuild.Message): Diagnostic {
 
 function isBuildFailure(error: unknown): error is esbuild.BuildFailure {
   return error instanceof Error && Array.isArray((error as Partial<esbuild.BuildFailure>).errors);
-}
-
-function describeThrown(error: unknown): string {
-  if (error instanceof Error) {
-    return `${error.name}: ${error.message}`;
-  }
-  return String(error);
 }
 
 /** Finds the line and column of a JSON.parse error from the offset V8 puts in its message. */

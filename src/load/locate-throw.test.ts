@@ -12,16 +12,14 @@ const sourceMap = JSON.stringify({
   mappings: "AAAA;AACA",
 });
 
-function errorWithStack(frame: string): Error {
-  const error = new Error("boom");
-  error.stack = `Error: boom\n    at ${frame}\n    at ModuleJob.run (node:internal/modules/esm/module_job:1:1)`;
-  return error;
+function stackWith(frame: string): string {
+  return `Error: boom\n    at ${frame}\n    at ModuleJob.run (node:internal/modules/esm/module_job:1:1)`;
 }
 
 describe("locateThrow", () => {
   test("maps a file URL frame", () => {
-    const error = errorWithStack("file:///project/.imgc-tmp-1-abc.mjs:2:1");
-    expect(locateThrow(error, bundle, sourceMap)).toEqual({
+    const stack = stackWith("file:///project/.imgc-tmp-1-abc.mjs:2:1");
+    expect(locateThrow(stack, bundle, sourceMap)).toEqual({
       file: "/project/settings.ts",
       line: 2,
       column: 1,
@@ -29,8 +27,8 @@ describe("locateThrow", () => {
   });
 
   test("maps a plain path frame", () => {
-    const error = errorWithStack("requireEnv (/project/.imgc-tmp-1-abc.mjs:1:1)");
-    expect(locateThrow(error, bundle, sourceMap)).toEqual({
+    const stack = stackWith("requireEnv (/project/.imgc-tmp-1-abc.mjs:1:1)");
+    expect(locateThrow(stack, bundle, sourceMap)).toEqual({
       file: "/project/settings.ts",
       line: 1,
       column: 1,
@@ -38,11 +36,27 @@ describe("locateThrow", () => {
   });
 
   test("ignores frames outside the bundle", () => {
-    const error = errorWithStack("file:///project/other.mjs:2:1");
-    expect(locateThrow(error, bundle, sourceMap)).toBeUndefined();
+    const stack = stackWith("file:///project/other.mjs:2:1");
+    expect(locateThrow(stack, bundle, sourceMap)).toBeUndefined();
   });
 
-  test("ignores thrown values without a stack", () => {
-    expect(locateThrow("boom", bundle, sourceMap)).toBeUndefined();
+  test("ignores a missing stack", () => {
+    expect(locateThrow(undefined, bundle, sourceMap)).toBeUndefined();
+  });
+
+  test("maps an uncaught error's report", () => {
+    const stderr = [
+      "file:///project/.imgc-tmp-1-abc.mjs:2",
+      '    throw new Error("boom");',
+      "    ^",
+      "",
+      "Error: boom",
+      "    at Timeout._onTimeout (file:///project/.imgc-tmp-1-abc.mjs:2:1)",
+    ].join("\n");
+    expect(locateThrow(stderr, bundle, sourceMap)).toEqual({
+      file: "/project/settings.ts",
+      line: 2,
+      column: 1,
+    });
   });
 });

@@ -8,19 +8,19 @@ import { pathToFileURL } from "node:url";
 import type { SourceLocation } from "../diagnostics/diagnostic.js";
 
 /**
- * Returns the source location of the innermost stack frame of `error` that lies in the bundle
- * at `bundleFile`, or undefined when the stack has no such frame.
+ * Returns the source location of the first stack frame in `stack` that lies in the bundle at
+ * `bundleFile`, or undefined when there is no such frame. `stack` is an error's stack, or output
+ * that contains one, such as Node's report of an uncaught error on stderr.
  */
 export function locateThrow(
-  error: unknown,
+  stack: string | undefined,
   bundleFile: string,
   sourceMapText: string,
 ): SourceLocation | undefined {
-  const stack = error instanceof Error ? error.stack : undefined;
   if (stack === undefined) {
     return undefined;
   }
-  // Node prints ES module frames as file URLs; vitest's module runner prints plain paths.
+  // Node prints frames of ES modules as file URLs and frames of CommonJS modules as plain paths.
   const frame =
     findBundleFrame(stack, pathToFileURL(bundleFile).href) ?? findBundleFrame(stack, bundleFile);
   if (frame === undefined) {

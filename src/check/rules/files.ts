@@ -189,7 +189,8 @@ function readText(
     readImagePath(context, value, [...configPath, "dest"]),
   );
   const content = readRequired(entry, "content", (value) =>
-    readString(context, value, [...configPath, "content"]),
+    // A text file may contain NUL bytes: its content goes into the tar entry's data as is.
+    readString(context, value, [...configPath, "content"], { allowNul: true }),
   );
   const mode = readMode(context, entry["mode"], [...configPath, "mode"], defaultFileMode);
   const owner = readOwner(context, entry["owner"], [...configPath, "owner"], accounts);

@@ -31,6 +31,22 @@ describe("name", () => {
   test("rejects a name that is not a string", () => {
     expect(codesOf({ name: 1 })).toEqual([["IMGC2003", "name"]]);
   });
+
+  test("accepts 128 characters", () => {
+    expect(codesOf({ name: "a".repeat(128) })).toEqual([]);
+  });
+
+  test("rejects 129 characters", () => {
+    const { diagnostics } = check({ name: "a".repeat(129) });
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([["IMGC2010", "name"]]);
+    expect(diagnostics[0]?.message).toContain("129 characters");
+    expect(diagnostics[0]?.fix).toContain("at most 128 characters");
+  });
+
+  test("suggests a name of at most 128 characters", () => {
+    const fix = check({ name: `${"A".repeat(127)} B` }).diagnostics[0]?.fix;
+    expect(fix).toContain(`"${"a".repeat(127)}"`);
+  });
 });
 
 describe("tags", () => {

@@ -89,6 +89,20 @@ describe("workdir and volumes", () => {
     expect(spec?.volumes).toEqual(["/cache", "/var/lib/data"]);
   });
 
+  test.each(["/etc/passwd", "/etc/group/", "/etc/shadow", "/etc/passwd/app"])(
+    "reject workdir %s, in a file imgc generates",
+    (workdir) => {
+      const { diagnostics } = check({ workdir, user: { name: "app", uid: 1000 } });
+      expect(diagnostics.map((d) => [d.code, d.path])).toEqual([["IMGC2010", "workdir"]]);
+      expect(diagnostics[0]?.fix).toContain('"/app"');
+    },
+  );
+
+  test("accept /etc and the root as workdir", () => {
+    expect(codesOf({ workdir: "/etc" })).toEqual([]);
+    expect(codesOf({ workdir: "/" })).toEqual([]);
+  });
+
   test("reject relative paths and ..", () => {
     expect(codesOf({ workdir: "app", volumes: ["data", "/a/../b"] })).toEqual([
       ["IMGC2005", "workdir"],

@@ -4,6 +4,7 @@ import { Codes } from "../../diagnostics/codes.js";
 import type { ConfigPath } from "../config-path.js";
 import { reportError, type RuleContext } from "./context.js";
 import { readImagePath, toAbsoluteImagePath } from "./image-path.js";
+import { checkOutsideGeneratedFiles } from "./reserved-paths.js";
 import {
   isPlainObject,
   readArray,
@@ -24,6 +25,20 @@ export function readAbsoluteImagePath(
 ): string | undefined {
   const relative = readImagePath(context, value, configPath, { allowRoot: true });
   return relative === undefined ? undefined : toAbsoluteImagePath(relative);
+}
+
+/** Reads `workdir`, which imgc creates as a folder when the image does not have it. */
+export function readWorkdir(
+  context: RuleContext,
+  value: unknown,
+  configPath: ConfigPath,
+): string | undefined {
+  const relative = readImagePath(context, value, configPath, { allowRoot: true });
+  if (relative === undefined) {
+    return undefined;
+  }
+  const valid = checkOutsideGeneratedFiles(context, relative, configPath, "/app");
+  return valid ? toAbsoluteImagePath(relative) : undefined;
 }
 
 /** Reads `env` in the config's order, with PATH first when the config does not set it. */

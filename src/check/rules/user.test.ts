@@ -142,3 +142,41 @@ describe("owner", () => {
     expect(codesOf({ files: [dir(true)] })).toEqual([["IMGC2003", "files[0].owner"]]);
   });
 });
+
+describe("user.home", () => {
+  const user = (home: string) => ({ user: { name: "app", uid: 1000, home } });
+
+  test.each(["/", "/etc", "/usr/", "/bin", "/sbin", "/lib", "/lib64", "/var", "/tmp", "/proc"])(
+    "rejects the system folder %s",
+    (home) => {
+      expect(codesOf(user(home))).toEqual([["IMGC2010", "user.home"]]);
+    },
+  );
+
+  test.each(["/sys", "/dev", "/run", "/boot"])("rejects the system folder %s", (home) => {
+    expect(codesOf(user(home))).toEqual([["IMGC2010", "user.home"]]);
+  });
+
+  test.each(["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/passwd/app"])(
+    "rejects %s, a file imgc generates",
+    (home) => {
+      expect(codesOf(user(home))).toEqual([["IMGC2010", "user.home"]]);
+    },
+  );
+
+  test.each(["/var/lib/app", "/srv/app", "/etc/app", "/home/app"])("accepts %s", (home) => {
+    expect(codesOf(user(home))).toEqual([]);
+  });
+
+  test("suggests the default home", () => {
+    const { diagnostics } = check(user("/etc"));
+    expect(diagnostics[0]?.message).toContain('"/etc" is a system folder');
+    expect(diagnostics[0]?.message).toContain("0700");
+    expect(diagnostics[0]?.fix).toContain('"/home/app"');
+  });
+
+  test("names the generated file", () => {
+    const { diagnostics } = check(user("/etc/shadow/app"));
+    expect(diagnostics[0]?.message).toContain("is inside /etc/shadow");
+  });
+});

@@ -7,6 +7,7 @@ import type { UserSpec } from "../spec.js";
 import type { ConfigPath } from "../config-path.js";
 import { reportError, type RuleContext } from "./context.js";
 import { readImagePath, toAbsoluteImagePath } from "./image-path.js";
+import { checkHomeNotSystemFolder, checkOutsideGeneratedFiles } from "./reserved-paths.js";
 import {
   readInteger,
   readObject,
@@ -63,7 +64,7 @@ export function readUser(
     readAccountName(context, value, [...configPath, "group"], "group"),
   );
   const home = readOptional(user, "home", name && `/home/${name}`, (value) =>
-    readAbsolute(context, value, [...configPath, "home"]),
+    readHome(context, value, [...configPath, "home"], `/home/${name ?? "app"}`),
   );
   const shell = readOptional(user, "shell", defaultShell, (value) =>
     readAbsolute(context, value, [...configPath, "shell"]),
@@ -134,6 +135,18 @@ function readAccountName(
     return undefined;
   }
   return name;
+}
+
+/** Reads the home, which imgc creates and gives to the user; `example` is a home to suggest. */
+function readHome(context: RuleContext, value: unknown, configPath: ConfigPath, example: string) {
+  const relative = readImagePath(context, value, configPath, { allowRoot: true });
+  if (relative === undefined) {
+    return undefined;
+  }
+  const valid =
+    checkHomeNotSystemFolder(context, relative, configPath, example) &&
+    checkOutsideGeneratedFiles(context, relative, configPath, example);
+  return valid ? toAbsoluteImagePath(relative) : undefined;
 }
 
 function readAbsolute(context: RuleContext, value: unknown, configPath: ConfigPath) {

@@ -112,16 +112,47 @@ export function reportWrongType(
   reportError(context, Codes.wrongType, path, message, fix);
 }
 
+/**
+ * Reads a string. Reports a NUL character unless `allowNul` is set, because paths, environment
+ * variables and command arguments end at the first NUL byte. In a name, label or annotation, a
+ * NUL is a mistake too.
+ */
 export function readString(
   context: RuleContext,
   value: unknown,
   path: ConfigPath,
+  options: { allowNul?: boolean } = {},
 ): string | undefined {
   if (typeof value !== "string") {
     reportWrongType(context, value, path, "a string");
     return undefined;
   }
+  if (options.allowNul !== true && value.includes("\0")) {
+    reportNulCharacter(context, value, path);
+    return undefined;
+  }
   return value;
+}
+
+/** Reports a string with a NUL character, a value or (with `target` "key") a property name. */
+function reportNulCharacter(
+  context: RuleContext,
+  text: string,
+  path: ConfigPath,
+  target: "key" | "value" = "value",
+): void {
+  const what =
+    target === "key"
+      ? `the key ${describeValue(text)} of ${subject(path.slice(0, -1))}`
+      : `${subject(path)} ${describeValue(text)}`;
+  reportError(
+    context,
+    Codes.invalidValue,
+    path,
+    `${what} contains a NUL character ("\\u0000")`,
+    "Remove the NUL character; only the content of a text() file may contain one, because paths, environment variables and command arguments end at the first NUL byte.",
+    target,
+  );
 }
 
 /** Reads a string that must not be empty. */
@@ -185,6 +216,9 @@ export function readStringRecord(
     if (key === "") {
       const message = `${subject(path)} has an empty key`;
       reportError(context, Codes.invalidValue, path, message, "Give the entry a name.");
+      valid = false;
+    } else if (key.includes("\0")) {
+      reportNulCharacter(context, key, [...path, key], "key");
       valid = false;
     }
     const text = readString(context, item, [...path, key]);
