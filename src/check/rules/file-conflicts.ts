@@ -48,6 +48,16 @@ export function checkFileConflicts(
         `Remove this entry; imgc writes ${dest} from the user setting.`,
       );
     }
+    const inside = userGeneratedPaths.find((path) => entry.dest.startsWith(`${path}/`));
+    if (inside !== undefined) {
+      reportError(
+        context,
+        Codes.duplicatePath,
+        destPath,
+        `${subject(destPath)} ${dest} is inside /${inside}, which is a file`,
+        `Choose a destination outside /${inside}.`,
+      );
+    }
     const first = firstAt.get(entry.dest);
     if (first !== undefined) {
       const firstPath = formatConfigPath([...filesPath, first]);

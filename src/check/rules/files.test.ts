@@ -24,6 +24,13 @@ const text = (dest: string, options: object = {}) => ({
 const dir = (dest: string, options: object = {}) => ({ kind: "dir", dest, ...options });
 
 describe("file destinations", () => {
+  test("rejects a path inside /etc/passwd", () => {
+    const [diagnostic] = diagnosticsOf([text("/etc/passwd/x")]);
+    expect(diagnostic?.code).toBe("IMGC2007");
+    expect(diagnostic?.path).toBe("files[0].dest");
+    expect(diagnostic?.message).toContain("inside /etc/passwd");
+  });
+
   test("rejects a relative dest", () => {
     const [diagnostic] = diagnosticsOf([text("etc/motd")]);
     expect(diagnostic?.code).toBe("IMGC2005");
