@@ -29,12 +29,12 @@ export function copy(src: string, dest: string, options: CopyOptions = {}): Copy
   return { kind: "copy", src, dest, ...options };
 }
 
-/** A file at `dest` with the given content. */
+/** Returns a file entry: a file at `dest` with the given content. */
 export function text(dest: string, content: string, options: FileOptions = {}): TextEntry {
   return { kind: "text", dest, content, ...options };
 }
 
-/** A symbolic link at `dest` that points to `target`. */
+/** Returns a symlink entry: a link at `dest` that points to `target`. */
 export function symlink(
   dest: string,
   target: string,
@@ -43,12 +43,12 @@ export function symlink(
   return { kind: "symlink", dest, target, ...options };
 }
 
-/** An empty directory at `dest`. */
+/** Returns a directory entry: an empty directory at `dest`. */
 export function dir(dest: string, options: FileOptions = {}): DirEntry {
   return { kind: "dir", dest, ...options };
 }
 
-/** A local OCI image layout to use as the base; `tag` picks the image when it holds several. */
+/** Returns a base image from a local OCI layout; `tag` picks the image when it contains several. */
 export function ociLayout(path: string, tag?: string): OciLayoutBase {
   return tag === undefined ? { kind: "oci-layout", path } : { kind: "oci-layout", path, tag };
 }

@@ -13,13 +13,13 @@ export interface Diagnostic {
   /** Stable code from the catalogue, such as `IMGC2001`. */
   code: string;
   severity: "error" | "warning";
-  /** What is wrong, naming the value. */
+  /** The problem, in a sentence that names the value. */
   message: string;
   /** Path of the value inside the config, such as `files[2].dest`. */
   path?: string;
-  /** Where the value is written, when the loader could find it. */
+  /** The value's position in the config file, when the loader could find it. */
   location?: SourceLocation;
-  /** What to change. */
+  /** The change that fixes the problem. */
   fix?: string;
 }
 

@@ -64,8 +64,8 @@ function compareStrings(a: string, b: string): number {
 
 /**
  * Orders source groups from the most depended-on to the least, so that the packages that change
- * least sit lowest and images that share them share a prefix of layers (runtimes deduplicate
- * layers by chain ID, which depends on every layer below). base-files goes first: nothing
+ * least sit lowest and images that share them share a prefix of layers. Runtimes deduplicate
+ * layers by chain ID, which depends on every layer below. base-files goes first: nothing
  * depends on it, but it is the root of the filesystem. Ties are broken by name.
  */
 function orderGroups(
@@ -155,7 +155,7 @@ function absoluteImagePath(dest: string): string {
   return dest === "." ? "/" : `/${dest}`;
 }
 
-/** Each `copy` gets its own layer; consecutive small entries (text, symlink, dir) share one. */
+/** Plans the file layers: each `copy` gets its own, and consecutive small entries share one. */
 function planFileLayers(files: readonly FileSpec[]): PlannedLayer[] {
   const layers: PlannedLayer[] = [];
   let pending: number[] = [];

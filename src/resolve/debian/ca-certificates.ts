@@ -121,9 +121,9 @@ function textFile(path: string, data: Uint8Array, mtime: number): LayerEntry {
  * not created. OpenSSL's default CA file on Debian, /usr/lib/ssl/cert.pem from the openssl
  * package, links to the bundle. Only programs that use /etc/ssl/certs as a CApath need them.
  *
- * `local` are the config's own certificates under /usr/local/share/ca-certificates, which
- * update-ca-certificates appends to the bundle after the packaged ones, sorted by name, and
- * links as `<name>.pem`; they are not listed in the conf file.
+ * `local` are the config's own certificates under /usr/local/share/ca-certificates.
+ * update-ca-certificates appends them to the bundle after the packaged ones, sorted by name, and
+ * links each as `<name>.pem`. They are not listed in the conf file.
  */
 export function caCertificates(
   packages: readonly InstalledPackage[],
