@@ -1,4 +1,4 @@
-// A small HTTP service for the root example image. It answers every request with a greeting and
+// A small HTTP service for the root example image. It responds to every request with a greeting and
 // the uid it runs as, so a test can check that the container runs as the configured user.
 
 import { createServer } from "node:http";

@@ -2,6 +2,7 @@
 // export, or into diagnostics that explain why there is none: a throw, a call to process.exit, a
 // value that is not plain data, a top-level await that never settled, or a time limit passed.
 
+import { formatConfigPath } from "../check/config-path.js";
 import path from "node:path";
 
 import { Codes } from "../diagnostics/codes.js";
@@ -132,7 +133,7 @@ function unsupportedValue(file: string, value: UnsupportedValue): Diagnostic {
       fix: topLevelFix(value),
     };
   }
-  const valuePath = formatDataPath(value.path);
+  const valuePath = formatConfigPath(value.path);
   return {
     code: Codes.configLoadFailed,
     severity: "error",
@@ -272,21 +273,4 @@ function isUnsupportedValue(value: unknown): value is UnsupportedValue {
 
 function name(file: string): string {
   return path.basename(file);
-}
-
-const identifier = /^[A-Za-z_$][\w$]*$/;
-
-/** Formats a path as a config path is written in diagnostics: `files[2].dest`. */
-function formatDataPath(segments: readonly DataPathSegment[]): string {
-  let text = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") {
-      text += `[${segment}]`;
-    } else if (identifier.test(segment)) {
-      text += text === "" ? segment : `.${segment}`;
-    } else {
-      text += `[${JSON.stringify(segment)}]`;
-    }
-  }
-  return text;
 }

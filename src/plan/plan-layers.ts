@@ -7,6 +7,7 @@
 
 import type { FileSpec, ImageSpec } from "../check/spec.js";
 import type { Platform } from "../config/types.js";
+import { compareCodeUnits } from "../resolve/debian/sort-order.js";
 import type { LockedDebianPackage } from "../resolve/lockfile.js";
 import type { Digest } from "../util/digest.js";
 
@@ -58,10 +59,6 @@ interface PackageGroup {
   size: number;
 }
 
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * Orders source groups from the most depended-on to the least, so that the packages that change
  * least sit lowest and images that share them share a prefix of layers. Runtimes deduplicate
@@ -103,7 +100,7 @@ function orderGroups(
     ]),
   );
   return [...groups.keys()]
-    .sort((a, b) => (rank.get(b) as number) - (rank.get(a) as number) || compareStrings(a, b))
+    .sort((a, b) => (rank.get(b) as number) - (rank.get(a) as number) || compareCodeUnits(a, b))
     .map((source) => groups.get(source) as PackageGroup);
 }
 
@@ -143,8 +140,8 @@ function planPackageLayers(packages: readonly LockedDebianPackage[]): PlannedLay
   }
   return fitBudget(orderGroups(groups, packages), packageLayerBudget).map((group, i) => ({
     kind: "packages",
-    packages: group.packages.map((p) => p.name).sort(compareStrings),
-    sources: [...group.sources].sort(compareStrings),
+    packages: group.packages.map((p) => p.name).sort(compareCodeUnits),
+    sources: [...group.sources].sort(compareCodeUnits),
     downloadSize: group.size,
     skeleton: i === 0,
   }));

@@ -8,6 +8,7 @@ import type { Platform } from "../config/types.js";
 import { Codes } from "../diagnostics/codes.js";
 import { DiagnosticError } from "../diagnostics/diagnostic.js";
 import type { LockedPackage, ReleasePin } from "./debian/types.js";
+import { compareCodeUnits } from "./debian/sort-order.js";
 import { invalidVersionReason } from "./debian/version.js";
 import { sha256Digest, type Digest } from "../util/digest.js";
 import { writeFileAtomic } from "../util/fs.js";
@@ -47,9 +48,7 @@ export function lockPathFor(configFile: string): string {
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) => {
     if (item && typeof item === "object" && !Array.isArray(item)) {
-      return Object.fromEntries(
-        Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      );
+      return Object.fromEntries(Object.entries(item).sort(([a], [b]) => compareCodeUnits(a, b)));
     }
     return item;
   });

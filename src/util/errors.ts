@@ -1,5 +1,5 @@
 // Operational failures (network, disk, a file that failed verification) are ImgcErrors with a
-// cause and what imgc was doing. Internal bugs are assertions that say so.
+// cause and what imgc was doing. Internal bugs are assertions whose message states that imgc is at fault.
 
 /** An operational failure: what imgc was doing, what failed, and the underlying cause. Exit 1. */
 export class ImgcError extends Error {

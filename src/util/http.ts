@@ -39,7 +39,7 @@ const defaultMaxBytes = 16 << 20;
 // setTimeout fires at once for delays above 2^31 - 1 ms (about 24.8 days).
 const maxTimerMs = 2 ** 31 - 1;
 
-/** A request the server answered with an error status that retrying does not fix. */
+/** A request the server rejected with an error status that retrying does not fix. */
 export class HttpStatusError extends ImgcError {
   constructor(
     readonly url: string,

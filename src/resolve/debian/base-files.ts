@@ -57,7 +57,7 @@ const emptyFiles: [path: string, mode: number][] = [
 
 /**
  * Returns the entries base-files' postinst would create, given the unpacked package. `present`
- * tells whether a path already exists in the package set, because postinst only creates what is
+ * returns whether a path already exists in the package set, because postinst only creates what is
  * missing. Paths it replaces (var/run, var/lock) are returned as symlinks; the caller's later
  * layer hides the package's folders.
  */

@@ -107,7 +107,7 @@ const freshInstallNoOps = new Set([
  * merged-/usr links (which `mergedUsrSkeleton` makes) and its postinst's fresh-install effects
  * are `baseFilesEffects`. openssl's postinst links /usr/lib/ssl only when it is missing, and the
  * package ships that folder. libc6's preinst (2.41, trixie) makes the /lib64 → usr/lib64 link
- * that `mergedUsrSkeleton` makes, adds dpkg diversions and removes a stale ld.so.cache; its
+ * that `mergedUsrSkeleton` makes, adds dpkg diversions and removes a stale ld.so.cache. Its
  * postinst restarts services only when upgrading.
  */
 const reproducedPackages: ReadonlyMap<string, ReadonlySet<string>> = new Map([

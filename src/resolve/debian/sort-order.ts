@@ -1,4 +1,4 @@
-// The one string order used for every sorted list of the Debian subsystem.
+// The string order imgc uses for sorted lists of names and paths (Debian, plan, lock).
 
 /**
  * Compares strings by UTF-16 code units, which for the ASCII names of packages and paths is
